@@ -1,0 +1,297 @@
+"""The ``minisora`` command.
+
+Each sub-command is a small function that parses nothing itself: argparse
+builds ``args`` and the function calls into the package. A ``UserError``
+(bad file, bad flag, bad prompt) becomes one sentence on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import UserError
+
+
+# --- tokenizer -----------------------------------------------------------------------
+
+
+def _tokenizer_train(args) -> None:
+    from .tokenizer import train_tokenizer
+
+    tok = train_tokenizer(
+        args.input, args.out, vocab_size=args.vocab_size, model_type=args.model_type,
+        character_coverage=args.character_coverage,
+    )
+    print(f"trained a {args.model_type} tokenizer with {tok.vocab_size} pieces -> {args.out}")
+
+
+def _tokenizer_encode(args) -> None:
+    from .tokenizer import Tokenizer
+
+    tok = Tokenizer.load(args.tokenizer)
+    text = args.text if args.text is not None else sys.stdin.read()
+    ids = tok.encode(text)
+    if args.pieces:
+        print(" ".join(tok.id_to_piece(i) for i in ids))
+    else:
+        print(" ".join(map(str, ids)))
+
+
+def _tokenizer_decode(args) -> None:
+    from .tokenizer import Tokenizer
+
+    tok = Tokenizer.load(args.tokenizer)
+    raw = args.ids if args.ids else sys.stdin.read().split()
+    try:
+        ids = [int(x) for x in raw]
+    except ValueError:
+        raise UserError("Ids to decode must be whole numbers separated by spaces.") from None
+    bad = [i for i in ids if not 0 <= i < tok.vocab_size]
+    if bad:
+        raise UserError(f"Id {bad[0]} is outside this tokenizer's vocabulary (0..{tok.vocab_size - 1}).")
+    sys.stdout.write(tok.decode(ids) + "\n")
+
+
+def _add_tokenizer(sub) -> None:
+    p = sub.add_parser("tokenizer", help="train and use SentencePiece tokenizers")
+    tsub = p.add_subparsers(dest="tokenizer_command", required=True, metavar="{train,encode,decode}")
+
+    t = tsub.add_parser("train", help="train a tokenizer on text files")
+    t.add_argument("--input", nargs="+", required=True, metavar="FILE", help="UTF-8 text files")
+    t.add_argument("--vocab-size", type=int, default=8000, help="number of pieces (default 8000)")
+    t.add_argument("--model-type", choices=("unigram", "bpe", "char"), default="unigram")
+    t.add_argument("--character-coverage", type=float, default=0.9995,
+                   help="share of characters kept as pieces; the rest fall back to bytes (default 0.9995, right for Chinese)")
+    t.add_argument("--out", required=True, metavar="DIR", help="directory to write the tokenizer to")
+    t.set_defaults(func=_tokenizer_train)
+
+    e = tsub.add_parser("encode", help="text -> ids (reads stdin when --text is absent)")
+    e.add_argument("--tokenizer", required=True, metavar="DIR")
+    e.add_argument("--text")
+    e.add_argument("--pieces", action="store_true", help="print pieces instead of ids")
+    e.set_defaults(func=_tokenizer_encode)
+
+    d = tsub.add_parser("decode", help="ids -> text (reads stdin when no ids are given)")
+    d.add_argument("--tokenizer", required=True, metavar="DIR")
+    d.add_argument("ids", nargs="*")
+    d.set_defaults(func=_tokenizer_decode)
+
+
+# --- data ------------------------------------------------------------------------------
+
+
+def _data_shakespeare(args) -> None:
+    from .datasets import download_shakespeare
+
+    path = download_shakespeare(args.out)
+    print(f"Tiny Shakespeare (sha256 verified) -> {path}")
+
+
+def _data_info(args) -> None:
+    from .datasets import describe_shipped_data
+
+    print(describe_shipped_data())
+
+
+def _add_data(sub) -> None:
+    p = sub.add_parser("data", help="the shipped corpus, and Tiny Shakespeare for users who are online")
+    dsub = p.add_subparsers(dest="data_command", required=True, metavar="{info,shakespeare}")
+    i = dsub.add_parser("info", help="list the data the repository ships")
+    i.set_defaults(func=_data_info)
+    s = dsub.add_parser("shakespeare", help="download Tiny Shakespeare (1.1 MB) and verify its sha256")
+    s.add_argument("--out", default="data/tinyshakespeare.txt", metavar="FILE")
+    s.set_defaults(func=_data_shakespeare)
+
+
+# --- demo ------------------------------------------------------------------------------
+
+
+def _demo(args) -> None:
+    from .demo import run_demo
+
+    run_demo(out=args.out, quick=args.quick)
+
+
+def _add_demo(sub) -> None:
+    p = sub.add_parser("demo", help="the whole pipeline on the shipped data, in a few CPU minutes")
+    p.add_argument("--out", default="runs/demo", metavar="DIR", help="where the demo writes its runs")
+    p.add_argument("--quick", action="store_true", help="a much shorter run (seconds), for tests")
+    p.set_defaults(func=_demo)
+
+
+
+# --- models and runs (owner: models / import) -------------------------------------------
+
+
+def _import_hf(args) -> None:
+    from .run import import_hf_command
+
+    import_hf_command(args)
+
+
+def _add_import_hf(sub) -> None:
+    p = sub.add_parser("import-hf", help="import a Hugging Face GPT-2 or BERT folder (config.json + model.safetensors)")
+    p.add_argument("--from", dest="source", required=True, metavar="DIR")
+    p.add_argument("--out", required=True, metavar="RUN_DIR")
+    p.set_defaults(func=_import_hf)
+
+
+# --- training (owner: train.py) ----------------------------------------------------------
+
+
+def _pretrain(args) -> None:
+    from .train import pretrain_command
+
+    pretrain_command(args)
+
+
+def _finetune(args) -> None:
+    from .train import finetune_command
+
+    finetune_command(args)
+
+
+def _add_training(sub) -> None:
+    p = sub.add_parser("pretrain", help="pre-train a Sora or ChatGPT on a text corpus")
+    p.add_argument("--model", default="gpt", help="gpt (ChatGPT) or sora")
+    p.add_argument("--corpus", required=True, metavar="FILE")
+    p.add_argument("--tokenizer", metavar="DIR", help="a trained tokenizer (default: train one into the run)")
+    p.add_argument("--out", required=True, metavar="RUN_DIR")
+    p.add_argument("--preset", default="tiny")
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--optimizer", default="adamw", help="sgd, momentum or adamw")
+    p.add_argument("--lr", type=float)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--seq-len", type=int, default=128)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpoint-every", type=int, default=200, metavar="K")
+    p.add_argument("--eval-every", type=int, default=100, metavar="K")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its newest good checkpoint")
+    p.set_defaults(func=_pretrain)
+
+    f = sub.add_parser("finetune", help="fine-tune a pre-trained run on question/answer dialogues")
+    f.add_argument("--from", dest="source", required=True, metavar="RUN_DIR")
+    f.add_argument("--dialogues", required=True, metavar="FILE")
+    f.add_argument("--out", required=True, metavar="RUN_DIR")
+    f.add_argument("--steps", type=int, default=500)
+    f.add_argument("--optimizer", default="adamw")
+    f.add_argument("--lr", type=float)
+    f.add_argument("--batch-size", type=int, default=16)
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--checkpoint-every", type=int, default=200, metavar="K")
+    f.add_argument("--eval-every", type=int, default=100, metavar="K")
+    f.add_argument("--resume", action="store_true")
+    f.set_defaults(func=_finetune)
+
+
+# --- decoding (owner: decode.py) ---------------------------------------------------------
+
+
+def _generate(args) -> None:
+    from .decode import generate_command
+
+    generate_command(args)
+
+
+def _chat(args) -> None:
+    from .decode import chat_command
+
+    chat_command(args)
+
+
+def _add_decoding(sub) -> None:
+    g = sub.add_parser("generate", help="sample text from a trained run")
+    g.add_argument("--run", required=True, metavar="RUN_DIR")
+    g.add_argument("--prompt", default="")
+    g.add_argument("--max-new-tokens", type=int, default=100)
+    g.add_argument("--temperature", type=float, default=1.0)
+    g.add_argument("--top-k", type=int)
+    g.add_argument("--top-p", type=float)
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--num-samples", type=int, default=1)
+    g.set_defaults(func=_generate)
+
+    c = sub.add_parser("chat", help="talk to a fine-tuned run (/reset, /quit)")
+    c.add_argument("--run", required=True, metavar="RUN_DIR")
+    c.add_argument("--max-new-tokens", type=int, default=64)
+    c.add_argument("--temperature", type=float, default=0.0)
+    c.add_argument("--top-k", type=int)
+    c.add_argument("--top-p", type=float)
+    c.add_argument("--seed", type=int, default=0)
+    c.set_defaults(func=_chat)
+
+
+# --- benchmarks (owner: bench.py) --------------------------------------------------------
+
+
+def _bench_train(args) -> None:
+    from .bench import bench_train_command
+
+    bench_train_command(args)
+
+
+def _bench_decode(args) -> None:
+    from .bench import bench_decode_command
+
+    bench_decode_command(args)
+
+
+def _add_bench(sub) -> None:
+    p = sub.add_parser("bench", help="measure training and decoding speed")
+    bsub = p.add_subparsers(dest="bench_command", required=True, metavar="{train,decode}")
+    t = bsub.add_parser("train", help="tokens/s, ms/step, compile time and MFU of the train step")
+    t.add_argument("--model", default="gpt")
+    t.add_argument("--preset", default="baby")
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--seq-len", type=int)
+    t.add_argument("--optimizer", default="adamw")
+    t.add_argument("--steps", type=int, default=50)
+    t.add_argument("--json", action="store_true", help="end with one JSON line")
+    t.set_defaults(func=_bench_train)
+    d = bsub.add_parser("decode", help="tokens/s of the scan decoder, cached and uncached")
+    d.add_argument("--model", default="gpt")
+    d.add_argument("--preset", default="baby")
+    d.add_argument("--batch-size", type=int, default=1)
+    d.add_argument("--prompt-len", type=int, default=10)
+    d.add_argument("--new-tokens", type=int, default=200)
+    d.add_argument("--json", action="store_true", help="end with one JSON line")
+    d.set_defaults(func=_bench_decode)
+
+
+# --- parser ----------------------------------------------------------------------------
+# Other modules add their commands below through one ``_add_*`` function each.
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="minisora",
+        description="The article's Sora (encoder -> LSTM) and ChatGPT (causal decoder), in JAX + Flax.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_demo(sub)
+    _add_tokenizer(sub)
+    _add_data(sub)
+    _add_training(sub)
+    _add_decoding(sub)
+    _add_bench(sub)
+    _add_import_hf(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except UserError as err:
+        print(f"minisora: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("minisora: interrupted.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
