@@ -1,5 +1,225 @@
-"""SentencePiece tokenizer trainer and Tokenizer (being written)."""
+"""SentencePiece tokenizer: training, and a ``Tokenizer`` with fixed special ids.
+
+A tokenizer maps text to a sequence of ids x = (x_1, …, x_T), x_t ∈ {0, …, V−1},
+and back, losslessly:  decode(encode(s)) = s  for every Unicode string s.
+
+Three SentencePiece defaults would break that equation, so we turn them off:
+- NFKC normalisation (folds "ｆｕｌｌ" to "full")   -> ``normalization_rule_name="identity"``
+- folding runs of spaces, dropping leading ones  -> ``remove_extra_whitespaces=False``,
+  ``add_dummy_prefix=False``
+- characters outside the vocabulary become <unk> -> ``byte_fallback=True``: they are
+  spelled as their UTF-8 bytes <0x00>…<0xFF>, which are always in the vocabulary.
+Newlines never reach the trainer (it reads text line by line), so "\\n" is added
+as a piece of its own; a character-level model of a play keeps its line breaks.
+
+Special ids are the same for every tokenizer minisora trains (gemma fixes its
+ids the same way), so model code may use the constants below directly.
+The five symbols after </s> are *control* symbols: they are never produced from
+text (typing "[MASK]" gives the letters, not the mask id) and decode to "".
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import sentencepiece as spm
+
+from .errors import UserError
 
 # Fixed special ids, the same for every tokenizer minisora trains.
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 MASK_ID, CLS_ID, SEP_ID, USER_ID, ASSISTANT_ID = 4, 5, 6, 7, 8
+CONTROL_SYMBOLS = ("[MASK]", "[CLS]", "[SEP]", "<user>", "<assistant>")  # ids 4..8
+NEWLINE_PIECE = "\n"  # id 9
+MODEL_TYPES = ("unigram", "bpe", "char")
+
+MODEL_FILE, META_FILE = "tokenizer.model", "tokenizer.json"
+# SentencePiece writes a space as "▁" (U+2581) inside pieces, so a literal "▁"
+# in the input would come back as a space. We spell it as its three UTF-8 bytes.
+_META_SPACE = "\u2581"
+
+
+def _trainer_options(vocab_size: int, model_type: str, character_coverage: float) -> dict:
+    return dict(
+        vocab_size=vocab_size,
+        model_type=model_type,
+        pad_id=PAD_ID, unk_id=UNK_ID, bos_id=BOS_ID, eos_id=EOS_ID,
+        control_symbols=list(CONTROL_SYMBOLS),
+        user_defined_symbols=[NEWLINE_PIECE],
+        byte_fallback=True,
+        # 0.9995 keeps the rare tail of Chinese characters as bytes instead of
+        # spending thousands of pieces on them (SentencePiece's advice for CJK).
+        character_coverage=character_coverage,
+        normalization_rule_name="identity",
+        remove_extra_whitespaces=False,
+        add_dummy_prefix=False,
+        allow_whitespace_only_pieces=True,
+        split_digits=True,
+        # A char model's vocabulary is the characters the corpus has: vocab_size is an upper bound.
+        hard_vocab_limit=model_type != "char",
+        # One thread: the same corpus gives the same pieces, whatever the machine.
+        num_threads=1,
+        minloglevel=2,
+    )
+
+
+def _lines_from_files(paths: Iterable[str | os.PathLike]) -> list[str]:
+    lines: list[str] = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise UserError(f"Input file {path} does not exist.")
+        if path.is_dir():
+            raise UserError(f"Input {path} is a directory; give text files.")
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise UserError(f"Input file {path} is not UTF-8 text (bad byte at offset {err.start}).") from None
+        lines.extend(text.split("\n"))
+    return lines
+
+
+def train_tokenizer(
+    inputs: Iterable[str | os.PathLike] | Iterable[str],
+    out_dir: str | os.PathLike | None = None,
+    *,
+    vocab_size: int = 8000,
+    model_type: str = "unigram",
+    character_coverage: float = 0.9995,
+    from_text: bool = False,
+) -> "Tokenizer":
+    """Train a SentencePiece model.
+
+    ``inputs`` are paths to UTF-8 files, or (with ``from_text=True``) an iterable
+    of strings, e.g. a generator over documents. Writes to ``out_dir`` if given.
+    """
+    if model_type not in MODEL_TYPES:
+        raise UserError(f"Unknown model type {model_type!r}; choose one of: {', '.join(MODEL_TYPES)}.")
+    min_vocab = len(CONTROL_SYMBOLS) + 5 + 256  # specials + "\n" + the 256 byte pieces
+    if model_type != "char" and vocab_size <= min_vocab:
+        raise UserError(f"Vocabulary size {vocab_size} is too small: the specials and 256 byte pieces alone take {min_vocab}.")
+    if from_text:
+        lines = [line for doc in inputs for line in str(doc).split("\n")]
+    else:
+        lines = _lines_from_files(inputs)
+    if not any(line.strip() for line in lines):
+        raise UserError("The training text is empty.")
+
+    model = io.BytesIO()
+    options = _trainer_options(vocab_size if model_type != "char" else max(vocab_size, 2 * min_vocab),
+                               model_type, character_coverage)
+    try:
+        spm.SentencePieceTrainer.train(sentence_iterator=iter(lines), model_writer=model, **options)
+    except RuntimeError as err:
+        msg = str(err)
+        if "smaller than required_chars" in msg:
+            need = msg.split(" vs ")[-1].split(".")[0]
+            raise UserError(f"Vocabulary size {vocab_size} is too small for this corpus's characters; use at least {need}.") from None
+        if "Vocabulary size too high" in msg:
+            limit = msg.split("<=")[-1].strip(" .)") if "<=" in msg else "smaller"
+            raise UserError(f"Vocabulary size {vocab_size} is larger than this corpus supports; use {limit} or fewer.") from None
+        raise UserError(f"SentencePiece could not train on this input: {msg.splitlines()[-1]}") from None
+    tok = Tokenizer(model.getvalue(), model_type=model_type)
+    if out_dir is not None:
+        tok.save(out_dir)
+    return tok
+
+
+class Tokenizer:
+    """Text <-> ids with minisora's fixed special ids (see module docstring)."""
+
+    pad_id, unk_id, bos_id, eos_id = PAD_ID, UNK_ID, BOS_ID, EOS_ID
+    mask_id, cls_id, sep_id, user_id, assistant_id = MASK_ID, CLS_ID, SEP_ID, USER_ID, ASSISTANT_ID
+
+    def __init__(self, model_proto: bytes, model_type: str = "unigram"):
+        self.model_proto = model_proto
+        self.model_type = model_type
+        self.sp = spm.SentencePieceProcessor(model_proto=model_proto)
+        self._meta_space_ids = [self.sp.piece_to_id(f"<0x{b:02X}>") for b in _META_SPACE.encode()]
+
+    # -- basic maps -------------------------------------------------------------------
+    @property
+    def vocab_size(self) -> int:
+        return self.sp.get_piece_size()
+
+    def id_to_piece(self, i: int) -> str:
+        return self.sp.id_to_piece(int(i))
+
+    def encode(self, text: str, *, add_bos: bool = False, add_eos: bool = False) -> list[int]:
+        ids: list[int] = [BOS_ID] if add_bos else []
+        for k, part in enumerate(text.split(_META_SPACE)):
+            if k:
+                ids += self._meta_space_ids
+            if part:
+                ids += self.sp.encode(part)
+        if add_eos:
+            ids.append(EOS_ID)
+        return ids
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """Ids -> text. Padding and control ids decode to nothing."""
+        return self.sp.decode([int(i) for i in ids if int(i) != PAD_ID])
+
+    def encode_batch(
+        self, texts: list[str], *, max_len: int | None = None, pad_left: bool = False,
+        add_bos: bool = False, add_eos: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Encode and pad to one (B, T) array; returns (ids, mask), mask 1 on real tokens.
+
+        Right padding suits training batches; left padding suits prompts, whose
+        last token then sits in the last column. Over-long rows keep their first
+        ``max_len`` tokens (right padding) or their last ``max_len`` (left padding).
+        """
+        rows = [self.encode(t, add_bos=add_bos, add_eos=add_eos) for t in texts]
+        T = max_len if max_len is not None else max((len(r) for r in rows), default=0)
+        ids = np.full((len(rows), T), PAD_ID, dtype=np.int32)
+        mask = np.zeros((len(rows), T), dtype=np.int32)
+        for b, row in enumerate(rows):
+            row = (row[-T:] if pad_left else row[:T]) if T else []
+            n = len(row)
+            cols = slice(T - n, T) if pad_left else slice(0, n)
+            ids[b, cols], mask[b, cols] = row, 1
+        return ids, mask
+
+    # -- files ------------------------------------------------------------------------
+    def save(self, out_dir: str | os.PathLike) -> None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / MODEL_FILE).write_bytes(self.model_proto)
+        meta = {
+            "model_type": self.model_type, "vocab_size": self.vocab_size,
+            "special_ids": {"pad": PAD_ID, "unk": UNK_ID, "bos": BOS_ID, "eos": EOS_ID, "mask": MASK_ID,
+                            "cls": CLS_ID, "sep": SEP_ID, "user": USER_ID, "assistant": ASSISTANT_ID},
+        }
+        (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> "Tokenizer":
+        d = Path(directory)
+        path = d / MODEL_FILE if d.is_dir() else d
+        if not path.is_file():
+            raise UserError(f"No tokenizer at {directory} (expected {MODEL_FILE}; train one with `minisora tokenizer train`).")
+        meta_path = path.parent / META_FILE
+        model_type = json.loads(meta_path.read_text()).get("model_type", "unigram") if meta_path.is_file() else "unigram"
+        try:
+            tok = cls(path.read_bytes(), model_type=model_type)
+        except (RuntimeError, OSError):
+            raise UserError(f"The tokenizer file {path} is corrupt; train it again.") from None
+        if tok.sp.piece_to_id("[MASK]") != MASK_ID or tok.sp.pad_id() != PAD_ID:
+            raise UserError(f"The tokenizer at {directory} was not made by minisora (its special ids differ).")
+        return tok
+
+
+def copy_tokenizer(src_dir: str | os.PathLike, dst_dir: str | os.PathLike) -> None:
+    """Copy a saved tokenizer directory (used to put one beside a run)."""
+    Tokenizer.load(src_dir)  # validate first
+    Path(dst_dir).mkdir(parents=True, exist_ok=True)
+    for name in (MODEL_FILE, META_FILE):
+        if (Path(src_dir) / name).exists():
+            shutil.copyfile(Path(src_dir) / name, Path(dst_dir) / name)
