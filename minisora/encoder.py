@@ -1,0 +1,142 @@
+r"""The bidirectional Transformer encoder, in BERT's layout.
+
+Embeddings of a (B, T) batch of ids with a padding mask m (1 = real token):
+
+    p_t = cumsum(m)_t − 1                          each row counts its own real tokens
+    x⁰  = Dropout(LN(E_tok[id_t] + E_pos[p_t] + E_seg[s_t]))
+
+then N post-LN blocks (the residual is added *before* LayerNorm, as BERT does):
+
+    x = LN(x + Dropout(Attn(x, m)))                 every real token attends to every real token
+    x = LN(x + Dropout(W₂ GELU(W₁ x + b₁) + b₂))    GELU with the exact erf, as BERT
+
+Bidirectional means no causal mask: position t reads positions after t too. That
+is right for a *prompt* (it is all given) and wrong for a model asked to predict
+token t+1 from position t — tutorial 03 shows the leak. The padding mask removes
+padded keys, and positions from the mask make left padding harmless: a padded
+row gives the same hidden states on its real tokens as the row alone.
+
+Heads on top (BERT's):
+
+    pooler:  tanh(W_p h_[CLS] + b_p)                           (optional, only to match BertModel)
+    MLM:     logits = LN(GELU(W_t h + b_t)) E_tokᵀ + b_vocab   decoder tied to the token embedding
+
+Weights start at N(0, 0.02²), biases at 0, LayerNorm at (1, 0): BERT's initialisation.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from .attention import GPT2_INIT_STD as INIT_STD
+from .attention import MultiHeadAttention, padding_mask
+from .errors import UserError
+from .models import ModelConfig
+
+
+def _linear(d_in: int, d_out: int, config: ModelConfig, rngs: nnx.Rngs) -> nnx.Linear:
+    return nnx.Linear(
+        d_in, d_out, kernel_init=nnx.initializers.normal(INIT_STD),
+        dtype=jnp.dtype(config.dtype), rngs=rngs,
+    )
+
+
+def _layer_norm(config: ModelConfig, rngs: nnx.Rngs) -> nnx.LayerNorm:
+    return nnx.LayerNorm(config.d_model, epsilon=config.layer_norm_eps, dtype=jnp.dtype(config.dtype), rngs=rngs)
+
+
+def _embed(n: int, config: ModelConfig, rngs: nnx.Rngs) -> nnx.Embed:
+    return nnx.Embed(
+        n, config.d_model, embedding_init=nnx.initializers.normal(INIT_STD),
+        dtype=jnp.dtype(config.dtype), rngs=rngs,
+    )
+
+
+def positions_from_mask(mask):
+    """(B, T) padding mask -> (B, T) positions: 0, 1, 2, … over each row's real tokens (pads get 0)."""
+    return jnp.maximum(jnp.cumsum(mask, axis=1) - 1, 0)
+
+
+class EncoderBlock(nnx.Module):
+    """x = LN(x + Attn(x)); x = LN(x + FFN(x))  (post-LN, BERT)."""
+
+    def __init__(self, config: ModelConfig, rngs: nnx.Rngs):
+        self.attn = MultiHeadAttention(
+            config.d_model, config.n_heads, dropout=config.dropout, rngs=rngs, dtype=jnp.dtype(config.dtype),
+        )
+        self.ln1 = _layer_norm(config, rngs)
+        self.fc1 = _linear(config.d_model, config.d_ff, config, rngs)  # W₁
+        self.fc2 = _linear(config.d_ff, config.d_model, config, rngs)  # W₂
+        self.ln2 = _layer_norm(config, rngs)
+        self.dropout = nnx.Dropout(config.dropout, rngs=rngs)
+
+    def __call__(self, x, attn_mask, *, deterministic: bool = True):
+        x = self.ln1(x + self.attn(x, attn_mask, deterministic=deterministic))  # (B, T, C)
+        f = self.fc2(jax.nn.gelu(self.fc1(x), approximate=False))  # (B, T, d_ff) -> (B, T, C)
+        return self.ln2(x + self.dropout(f, deterministic=deterministic))
+
+
+class MLMHead(nnx.Module):
+    """BERT's masked-LM head: dense -> GELU -> LN -> (tied) E_tokᵀ + b_vocab."""
+
+    def __init__(self, config: ModelConfig, rngs: nnx.Rngs):
+        self.transform = _linear(config.d_model, config.d_model, config, rngs)  # W_t
+        self.ln = _layer_norm(config, rngs)
+        self.bias = nnx.Param(jnp.zeros((config.vocab_size,), jnp.float32))  # b_vocab
+
+    def __call__(self, h, tok_embed: nnx.Embed):
+        z = self.ln(jax.nn.gelu(self.transform(h), approximate=False))  # (B, T, C)
+        return tok_embed.attend(z) + self.bias[...].astype(z.dtype)  # (B, T, V)
+
+
+class Encoder(nnx.Module):
+    """BERT-style encoder: ``encoder(ids, mask) -> hidden (B, T, C)``; ``.pool``, ``.mlm_logits`` on top.
+
+    ``mlm_head=False`` builds the bare BertModel shape (what the parameter count
+    and a ``BertModel`` import use); the pooler is built only when ``config.pooler``.
+    """
+
+    def __init__(self, config: ModelConfig, rngs: nnx.Rngs, *, mlm_head: bool = True):
+        self.config = config
+        self.tok_embed = _embed(config.vocab_size, config, rngs)  # E_tok (V, C)
+        self.pos_embed = _embed(config.max_len, config, rngs)  # E_pos (max_len, C)
+        self.seg_embed = _embed(config.type_vocab_size, config, rngs)  # E_seg (segments, C)
+        self.embed_ln = _layer_norm(config, rngs)
+        self.dropout = nnx.Dropout(config.dropout, rngs=rngs)
+        self.blocks = nnx.List([EncoderBlock(config, rngs) for _ in range(config.n_layers)])
+        self.pooler = _linear(config.d_model, config.d_model, config, rngs) if config.pooler else None
+        self.mlm = MLMHead(config, rngs) if mlm_head else None
+
+    def __call__(self, ids, mask=None, segment_ids=None, *, deterministic: bool = True):
+        """ids (B, T) int, mask (B, T) 1 = real token, segment_ids (B, T) -> hidden states (B, T, C)."""
+        B, T = ids.shape
+        if T > self.config.max_len:
+            raise UserError(f"The input has {T} tokens but this model reads at most {self.config.max_len}.")
+        if mask is None:
+            mask = jnp.ones((B, T), jnp.int32)
+        if segment_ids is None:
+            segment_ids = jnp.zeros((B, T), jnp.int32)
+        p = positions_from_mask(mask)  # (B, T)
+        x = self.tok_embed(ids) + self.pos_embed(p) + self.seg_embed(segment_ids)  # (B, T, C)
+        x = self.dropout(self.embed_ln(x), deterministic=deterministic)
+        attn_mask = padding_mask(mask)  # (B, 1, 1, T): every query sees every real key
+        for block in self.blocks:
+            if self.config.remat:  # recompute the block in the backward pass instead of storing it
+                x = nnx.remat(lambda blk, x, m: blk(x, m, deterministic=deterministic))(block, x, attn_mask)
+            else:
+                x = block(x, attn_mask, deterministic=deterministic)
+        return x
+
+    def pool(self, hidden, mask=None):
+        """tanh(W_p h_[CLS] + b_p) -> (B, C). [CLS] is each row's first real token (left padding safe)."""
+        if self.pooler is None:
+            raise ValueError("this encoder was built without a pooler (config.pooler=False)")
+        first = jnp.zeros(hidden.shape[0], jnp.int32) if mask is None else jnp.argmax(mask, axis=1)
+        h_cls = jnp.take_along_axis(hidden, first[:, None, None], axis=1)[:, 0]  # (B, C)
+        return jnp.tanh(self.pooler(h_cls))
+
+    def mlm_logits(self, hidden):
+        """hidden (B, T, C) -> masked-LM logits (B, T, V), decoder tied to E_tok."""
+        return self.mlm(hidden, self.tok_embed)
