@@ -1,0 +1,196 @@
+"""The scan decoder against independent references: the uncached full forward, a Python loop
+over growing sequences (nanoGPT's generate), prompts decoded alone, and the sampling filters."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from flax import nnx
+
+from minisora import decode, models
+from minisora.errors import UserError
+from minisora.models import ModelConfig
+from minisora.tokenizer import BOS_ID, EOS_ID, PAD_ID
+
+
+class ToyLM(nnx.Module):
+    """A test fixture with the prefill/step contract: z_t = W tanh(mean_{s≤t} (E[x_s] + P[s]))."""
+
+    def __init__(self, config, rngs):
+        self.config = config
+        self.E = nnx.Embed(config.vocab_size, config.d_model, rngs=rngs)
+        self.P = nnx.Embed(config.max_len, config.d_model, rngs=rngs)
+        self.head = nnx.Linear(config.d_model, config.vocab_size, rngs=rngs)
+
+    def __call__(self, ids, *, deterministic=True):
+        T = ids.shape[1]
+        x = self.E(ids) + self.P(jnp.arange(T))
+        return self.head(jnp.tanh(jnp.cumsum(x, 1) / jnp.arange(1, T + 1)[:, None]))
+
+    def prefill(self, ids, mask, cache_len):
+        pos = jnp.maximum(jnp.cumsum(mask, 1) - 1, 0)
+        s = ((self.E(ids) + self.P(pos)) * mask[..., None]).sum(1)
+        n = mask.sum(1)
+        return self.head(jnp.tanh(s / n[:, None])), (s, n)
+
+    def step(self, state, y):
+        s, n = state
+        s = s + self.E(y) + self.P(n)
+        return self.head(jnp.tanh(s / (n + 1)[:, None])), (s, n + 1)
+
+
+TOY = ModelConfig(model="gpt", vocab_size=50, d_model=16, max_len=64)
+
+
+@pytest.fixture(scope="module")
+def toy():
+    graphdef, params = nnx.split(ToyLM(TOY, nnx.Rngs(0)))
+    return graphdef, params, TOY
+
+
+def _prompts(seed, lengths, V):
+    rng = np.random.default_rng(seed)
+    return [rng.integers(9, V, size=n).tolist() for n in lengths]
+
+
+def _python_loop_greedy(graphdef, params, prompt, n):
+    """nanoGPT's generate: the full forward on the growing sequence, argmax of the last position."""
+    model = nnx.merge(graphdef, params)
+    ids = list(prompt)
+    for _ in range(n):
+        z = model(jnp.asarray([ids]))[0, -1]
+        ids.append(int(jnp.argmax(z)))
+    return ids[len(prompt):]
+
+
+# --- the loop ----------------------------------------------------------------------------------
+
+
+def test_greedy_matches_a_python_loop(toy):
+    graphdef, params, cfg = toy
+    prompts = _prompts(0, [3, 7, 1], cfg.vocab_size)
+    got = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=12, temperature=0.0, stop_ids=())
+    for p, row in zip(prompts, got):
+        assert row == _python_loop_greedy(graphdef, params, p, 12)
+
+
+@pytest.mark.parametrize("kw", [dict(temperature=0.0), dict(temperature=1.0, seed=3),
+                                dict(temperature=0.7, top_k=5, top_p=0.9, seed=1)])
+def test_cached_equals_uncached(toy, kw):
+    graphdef, params, cfg = toy
+    prompts = _prompts(1, [5, 2, 9, 4], cfg.vocab_size)
+    a = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=15, stop_ids=(), **kw)
+    b = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=15, stop_ids=(), cached=False, **kw)
+    assert a == b
+    assert all(len(r) == 15 for r in a)
+
+
+def test_padded_rows_equal_prompts_alone(toy):
+    graphdef, params, cfg = toy
+    prompts = _prompts(2, [1, 6, 13], cfg.vocab_size)  # buckets 8 and 16 alone, 16 together
+    together = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=10, temperature=0.0, stop_ids=())
+    for p, row in zip(prompts, together):
+        assert row == decode.generate(graphdef, params, [p], cfg, max_new_tokens=10, temperature=0.0, stop_ids=())[0]
+
+
+def test_stop_token_ends_its_row_only(toy):
+    graphdef, params, cfg = toy
+    prompts = _prompts(3, [4, 4], cfg.vocab_size)
+    free = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=12, temperature=0.0, stop_ids=())
+    stop = free[0][3]  # make row 0's fourth token the stop token
+    ids, mask = decode.pad_left(prompts, 8)
+    raw = np.asarray(decode.decode_cached(
+        graphdef, params, ids, mask, jax.random.key(0), decode.sampling_params(cfg.vocab_size, 0.0),
+        np.array([stop], np.int32), max_new_tokens=12, greedy=True))
+    first = free[0].index(stop)
+    assert raw[0, : first + 1].tolist() == free[0][: first + 1]  # the stop token itself is emitted …
+    assert (raw[0, first + 1:] == PAD_ID).all()  # … then only padding
+    got = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=12, temperature=0.0, stop_ids=(stop,))
+    assert got[0] == free[0][:first]  # generate cuts the stop token and what follows
+    expected_1 = free[1][: free[1].index(stop)] if stop in free[1] else free[1]
+    assert got[1] == expected_1
+
+
+def test_temperature_to_zero_and_top_k_one_are_greedy(toy):
+    graphdef, params, cfg = toy
+    prompts = _prompts(4, [3, 8], cfg.vocab_size)
+    g = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=10, temperature=0.0, stop_ids=())
+    assert g == decode.generate(graphdef, params, prompts, cfg, max_new_tokens=10, temperature=1e-5, stop_ids=())
+    assert g == decode.generate(graphdef, params, prompts, cfg, max_new_tokens=10, temperature=2.0, top_k=1,
+                                seed=7, stop_ids=())
+
+
+def test_seed_reproduces_and_changes_samples(toy):
+    graphdef, params, cfg = toy
+    p = _prompts(5, [4], cfg.vocab_size)
+    a = decode.generate(graphdef, params, p, cfg, max_new_tokens=20, seed=1, stop_ids=())
+    assert a == decode.generate(graphdef, params, p, cfg, max_new_tokens=20, seed=1, stop_ids=())
+    assert a != decode.generate(graphdef, params, p, cfg, max_new_tokens=20, seed=2, stop_ids=())
+
+
+class _CountCompiles:
+    """Counts XLA compilations (jax.monitoring's backend-compile event) inside a ``with``."""
+
+    EVENT = "/jax/core/compile/backend_compile_duration"
+
+    def __enter__(self):
+        self.n = 0
+        jax.monitoring.register_event_duration_secs_listener(self._on)
+        return self
+
+    def _on(self, name, _secs, **_):
+        self.n += name == self.EVENT
+
+    def __exit__(self, *exc):
+        jax.monitoring.unregister_event_duration_listener(self._on)
+
+
+def test_no_recompile_within_a_bucket(toy):
+    graphdef, params, cfg = toy
+    V = cfg.vocab_size
+    decode.generate(graphdef, params, _prompts(6, [9], V), cfg, max_new_tokens=8, temperature=0.8)  # bucket 16
+    graphdef2, params2 = nnx.split(ToyLM(TOY, nnx.Rngs(0)))  # a fresh split of an equal model
+    with _CountCompiles() as c:
+        decode.generate(graphdef2, params2, _prompts(7, [16], V), cfg, max_new_tokens=8, temperature=1.3,
+                        top_k=4, top_p=0.5, seed=9)
+        decode.generate(graphdef, params, _prompts(8, [12], V), cfg, max_new_tokens=8, temperature=0.2, seed=1)
+    assert c.n == 0
+    with _CountCompiles() as c:  # the counter does see a new bucket
+        decode.generate(graphdef, params, _prompts(9, [17], V), cfg, max_new_tokens=8, temperature=0.8)
+    assert c.n >= 1
+
+
+# --- prompts and bad input ---------------------------------------------------------------------
+
+
+def test_bucket():
+    assert [decode.bucket(n, 100) for n in (1, 8, 9, 16, 17, 70, 100)] == [8, 8, 16, 16, 32, 100, 100]
+    assert decode.bucket(5, 4) == 4
+
+
+def test_empty_prompt_starts_from_bos(toy):
+    graphdef, params, cfg = toy
+    kw = dict(max_new_tokens=6, temperature=0.0, stop_ids=())
+    assert decode.generate(graphdef, params, [[]], cfg, **kw) == decode.generate(graphdef, params, [[BOS_ID]], cfg, **kw)
+
+
+def test_long_prompt_keeps_its_end_and_warns_once(toy):
+    graphdef, params, cfg = toy
+    long = _prompts(10, [100], cfg.vocab_size)[0]
+    said = []
+    kw = dict(max_new_tokens=14, temperature=0.0, stop_ids=())
+    got = decode.generate(graphdef, params, [long, long[:3]], cfg, warn=said.append, **kw)
+    assert len(said) == 1
+    room = cfg.max_len - 14
+    assert got[0] == decode.generate(graphdef, params, [long[-room:]], cfg, **kw)[0]
+
+
+@pytest.mark.parametrize("kw", [dict(max_new_tokens=0), dict(max_new_tokens=-3), dict(temperature=-0.1),
+                                dict(temperature=float("nan")), dict(top_p=0.0), dict(top_p=1.5),
+                                dict(top_k=0), dict(max_new_tokens=64)])
+def test_bad_input_is_one_sentence(toy, kw):
+    graphdef, params, cfg = toy
+    with pytest.raises(UserError) as e:
+        decode.generate(graphdef, params, [[10, 11]], cfg, **kw)
+    msg = str(e.value)
+    assert msg.endswith(".") and "\n" not in msg
