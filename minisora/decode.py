@@ -208,14 +208,8 @@ def _cut(row, stop_ids) -> list[int]:
     return row
 
 
-def generate(graphdef, params, prompts, config, *, max_new_tokens: int = 100, temperature: float = 1.0,
-             top_k: int | None = None, top_p: float | None = None, seed: int = 0,
-             stop_ids=(EOS_ID,), cached: bool = True, warn=None) -> list[list[int]]:
-    """Decode a batch of prompts (lists of ids, any lengths) -> the new ids of each, stop token cut.
-
-    ``config`` is the model's ModelConfig (for ``max_len`` and ``vocab_size``). ``warn`` is called
-    once with a sentence if a prompt had to be cut to fit the context.
-    """
+def _prepare(prompts, config, max_new_tokens, temperature, top_k, top_p, warn):
+    """Check the flags, fit and pad the prompts: -> (ids (B, P), mask (B, P), Sampling)."""
     if max_new_tokens is None or max_new_tokens < 1:
         raise UserError(f"max_new_tokens must be at least 1, not {max_new_tokens}.")
     sampling = sampling_params(config.vocab_size, temperature, top_k, top_p)
@@ -224,7 +218,170 @@ def generate(graphdef, params, prompts, config, *, max_new_tokens: int = 100, te
     if truncated and warn is not None:
         warn(f"The prompt is longer than the {room} tokens that fit; keeping its last {room}.")
     ids, mask = pad_left(prompts, bucket(max(map(len, prompts)), room))
+    return ids, mask, sampling
+
+
+def generate(graphdef, params, prompts, config, *, max_new_tokens: int = 100, temperature: float = 1.0,
+             top_k: int | None = None, top_p: float | None = None, seed: int = 0,
+             stop_ids=(EOS_ID,), cached: bool = True, warn=None) -> list[list[int]]:
+    """Decode a batch of prompts (lists of ids, any lengths) -> the new ids of each, stop token cut.
+
+    ``config`` is the model's ModelConfig (for ``max_len`` and ``vocab_size``). ``warn`` is called
+    once with a sentence if a prompt had to be cut to fit the context.
+    """
+    ids, mask, sampling = _prepare(prompts, config, max_new_tokens, temperature, top_k, top_p, warn)
     run = decode_cached if cached else decode_uncached
     ys = run(graphdef, params, ids, mask, jax.random.key(seed), sampling, np.asarray(stop_ids, np.int32),
              max_new_tokens=max_new_tokens, greedy=float(temperature) == 0.0)
     return [_cut(row, set(stop_ids)) for row in np.asarray(ys)]
+
+
+def stream(graphdef, params, prompts, config, *, max_new_tokens: int = 100, temperature: float = 1.0,
+           top_k: int | None = None, top_p: float | None = None, seed: int = 0, stop_ids=(EOS_ID,),
+           chunk: int = 16, warn=None):
+    """Like ``generate`` but yields the new tokens as they come: arrays (B, n) of a few steps each.
+
+    The same scan body as ``decode_cached``, run ``chunk`` steps per jitted call from Python, with
+    the state donated between calls. Stops early once every row has hit a stop token. Rows that
+    are done yield PAD; the caller cuts them at their stop token.
+    """
+    ids, mask, sampling = _prepare(prompts, config, max_new_tokens, temperature, top_k, top_p, warn)
+    key, stops, greedy = jax.random.key(seed), np.asarray(stop_ids, np.int32), float(temperature) == 0.0
+    carry = _start(graphdef, params, ids, mask, key, sampling, stops,
+                   cache_len=ids.shape[1] + max_new_tokens, greedy=greedy)
+    return _chunks(graphdef, params, carry, key, sampling, stops, max_new_tokens, chunk, greedy)
+
+
+def _chunks(graphdef, params, carry, key, sampling, stops, max_new_tokens, chunk, greedy):
+    """The generator behind ``stream`` (so that ``stream`` checks its input before the first yield)."""
+    yield np.asarray(carry[1])[:, None]
+    t = 1
+    while t < max_new_tokens and not bool(np.all(carry[2])):
+        n = min(chunk, max_new_tokens - t)
+        carry, ys = _steps(graphdef, params, carry, t, key, sampling, stops, n=n, greedy=greedy)
+        yield np.asarray(ys)
+        t += n
+
+
+# --- text in, text out ---------------------------------------------------------------------------
+
+
+def _tokenizer(handle):
+    if handle.tokenizer is None:
+        raise UserError(f"The run {handle.run_dir} has no tokenizer/ folder, so it cannot read or write text.")
+    return handle.tokenizer
+
+
+def generate_text(handle, prompt="", *, max_new_tokens: int = 100, temperature: float = 1.0,
+                  top_k: int | None = None, top_p: float | None = None, seed: int = 0,
+                  num_samples: int = 1, warn=None):
+    """``minisora.load(RUN_DIR)`` handle + prompt text -> the generated continuation (text).
+
+    A list of prompts, or ``num_samples`` > 1, gives a list of texts (the samples of each prompt
+    in turn); one prompt and one sample give one string.
+    """
+    if num_samples < 1:
+        raise UserError(f"num_samples must be at least 1, not {num_samples}.")
+    tok = _tokenizer(handle)
+    texts = [prompt] if isinstance(prompt, str) else list(prompt)
+    ids = [tok.encode(text) for text in texts for _ in range(num_samples)]
+    graphdef, params = nnx.split(handle.model)
+    rows = generate(graphdef, params, ids, handle.config, max_new_tokens=max_new_tokens, temperature=temperature,
+                    top_k=top_k, top_p=top_p, seed=seed, warn=warn)
+    out = [tok.decode(row) for row in rows]
+    return out[0] if isinstance(prompt, str) and num_samples == 1 else out
+
+
+def _say(message: str) -> None:
+    print(f"minisora: {message}", file=sys.stderr)
+
+
+def _print_stream(tok, chunks, stop_ids=(EOS_ID,)) -> list[int]:
+    """Print row 0 of a token stream as text while it comes; return its ids (stop token cut)."""
+    ids, shown = [], ""
+    for ys in chunks:
+        row = [int(y) for y in ys[0]]
+        stop = next((i for i, y in enumerate(row) if y in stop_ids), None)
+        ids += row if stop is None else row[:stop]
+        text = tok.decode(ids).rstrip("\ufffd")  # hold back a character whose bytes are not all here yet
+        sys.stdout.write(text[len(shown):])
+        sys.stdout.flush()
+        shown = text
+        if stop is not None:
+            break
+    text = tok.decode(ids)
+    sys.stdout.write(text[len(shown):] + "\n")
+    sys.stdout.flush()
+    return ids
+
+
+def _sampling_args(args) -> dict:
+    return dict(max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_k=args.top_k,
+                top_p=args.top_p, seed=args.seed)
+
+
+def generate_command(args) -> None:
+    """``minisora generate``: the prompt, then its continuation streamed as it is decoded."""
+    from .run import load
+
+    handle = load(args.run)
+    tok = _tokenizer(handle)
+    kw = _sampling_args(args)
+    sampling_params(handle.config.vocab_size, args.temperature, args.top_k, args.top_p)  # fail before loading more
+    if args.num_samples < 1:
+        raise UserError(f"--num-samples must be at least 1, not {args.num_samples}.")
+    prompt_ids = tok.encode(args.prompt)
+    graphdef, params = nnx.split(handle.model)
+    if args.num_samples == 1:
+        sys.stdout.write(args.prompt)
+        _print_stream(tok, stream(graphdef, params, [prompt_ids], handle.config, warn=_say, **kw))
+        return
+    rows = generate(graphdef, params, [prompt_ids] * args.num_samples, handle.config, warn=_say, **kw)
+    for i, row in enumerate(rows):
+        print(f"--- sample {i + 1} ---\n{args.prompt}{tok.decode(row)}")
+
+
+def chat_context(history, question, room: int) -> list[int]:
+    """The ids both models read for the next answer: earlier turns ``<user> q <assistant> a </s>``
+    then ``<user> question <assistant>``, dropping the oldest turns (and, if need be, the start of
+    the question) to fit ``room`` tokens."""
+    from .data import chat_prompt
+
+    turns = [chat_prompt(q) + list(a) + [EOS_ID] for q, a in history]
+    now = chat_prompt(question[max(0, len(question) - (room - 2)):])
+    while turns and sum(map(len, turns)) + len(now) > room:
+        turns.pop(0)
+    return [i for turn in turns for i in turn] + now
+
+
+def chat_command(args) -> None:
+    """``minisora chat``: a conversation with a fine-tuned run. /reset forgets, /quit (or EOF) ends."""
+    from .run import load
+
+    handle = load(args.run)
+    tok = _tokenizer(handle)
+    kw = _sampling_args(args)
+    sampling_params(handle.config.vocab_size, args.temperature, args.top_k, args.top_p)
+    room = prompt_room(handle.config, args.max_new_tokens)
+    graphdef, params = nnx.split(handle.model)
+    print(f"Chatting with {handle.run_dir} ({handle.config.model}). /reset forgets the conversation, /quit ends it.")
+    history = []
+    while True:
+        try:
+            line = input("you> ").strip()
+        except EOFError:
+            print()
+            return
+        if line == "/quit":
+            return
+        if line == "/reset":
+            history.clear()
+            print("(conversation forgotten)")
+            continue
+        if not line:
+            continue
+        question = tok.encode(line)
+        context = chat_context(history, question, room)
+        sys.stdout.write("bot> ")
+        answer = _print_stream(tok, stream(graphdef, params, [context], handle.config, **kw))
+        history.append((question, answer))

@@ -194,3 +194,26 @@ def test_bad_input_is_one_sentence(toy, kw):
         decode.generate(graphdef, params, [[10, 11]], cfg, **kw)
     msg = str(e.value)
     assert msg.endswith(".") and "\n" not in msg
+
+
+@pytest.mark.parametrize("kw", [dict(temperature=0.0), dict(temperature=0.9, top_p=0.8, seed=4)])
+def test_streamed_chunks_equal_one_scan(toy, kw):
+    graphdef, params, cfg = toy
+    prompts = _prompts(11, [2, 7], cfg.vocab_size)
+    whole = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=21, stop_ids=(), **kw)
+    parts = list(decode.stream(graphdef, params, prompts, cfg, max_new_tokens=21, stop_ids=(), chunk=8, **kw))
+    assert [p.shape[1] for p in parts] == [1, 8, 8, 4]
+    assert np.concatenate(parts, axis=1).tolist() == whole
+
+
+def test_chat_context_drops_oldest_turns():
+    from minisora.tokenizer import ASSISTANT_ID, USER_ID
+
+    history = [([10, 11], [12]), ([13], [14, 15]), ([16], [17])]
+    turn = lambda q, a: [USER_ID, *q, ASSISTANT_ID, *a, EOS_ID]
+    assert decode.chat_context(history, [20], 100) == turn([10, 11], [12]) + turn([13], [14, 15]) + turn([16], [17]) + [
+        USER_ID, 20, ASSISTANT_ID]
+    # turns of 6, 6 and 5 tokens plus 3: a room of 15 drops the oldest turn
+    assert decode.chat_context(history, [20], 15) == turn([13], [14, 15]) + turn([16], [17]) + [USER_ID, 20, ASSISTANT_ID]
+    assert decode.chat_context(history, [20], 3) == [USER_ID, 20, ASSISTANT_ID]
+    assert decode.chat_context([], [20, 21, 22, 23], 4) == [USER_ID, 22, 23, ASSISTANT_ID]  # the question's end
