@@ -1,0 +1,1155 @@
+"""Write minisora's shipped data: a bilingual pre-training corpus and question/answer dialogues.
+
+Every sentence comes from the word lists and templates in this file, written for minisora
+(MIT, like the rest of the repository); nothing is copied from elsewhere. The text is built
+to be *learnable* by a model of about a million parameters: the same kinds of paragraph
+recur with different slot values, and every fact is consistent (7 plus 5 is always 12, the
+day after Monday is always Tuesday, rain always means an umbrella, an answer is a fixed
+function of the question's intent and its slots).
+
+Output (paths relative to the output directory, ``data/`` by default):
+    corpus.txt                  English and Chinese paragraphs, separated by blank lines
+    dialogues/train.jsonl       {"question": ..., "answer": ..., "lang": "en" | "zh"} per line
+    dialogues/validation.jsonl  no question appears in two splits
+    dialogues/test.jsonl
+    SHA256SUMS                  `cd data && sha256sum -c SHA256SUMS` verifies the files
+
+Determinism: one seeded ``random.Random`` per output, lists only (never sets or ``hash()``),
+integer seeds, so the bytes are the same on every run and every Python >= 3.10.
+
+Usage, from the repository root:
+    python data/generate.py             # (re)write the files in data/
+    python data/generate.py --check     # regenerate in memory; exit 1 unless data/SHA256SUMS matches
+    python data/generate.py --out DIR   # write into DIR instead
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+from pathlib import Path
+
+SEED = 20240229
+CORPUS_BYTES = 720_000  # stop adding paragraphs once the corpus is this large
+HERE = Path(__file__).resolve().parent
+FILES = ("corpus.txt", "dialogues/train.jsonl", "dialogues/validation.jsonl", "dialogues/test.jsonl")
+
+# The article's own fine-tuning example, kept verbatim (it must land in train).
+ARTICLE_Q = "我的账户为什么不能登录？"
+ARTICLE_A = "请确认您的账户信息是否输入正确，或者尝试重置密码。"
+LOGIN_A_EN = "Please check that your account details are entered correctly, or try resetting your password."
+
+
+# =====================================================================================
+# Word lists. Parallel tables carry both languages so the two halves teach the same facts.
+# =====================================================================================
+
+EN_PEOPLE = [
+    ("Anna", "f"), ("Ben", "m"), ("Chloe", "f"), ("David", "m"), ("Emma", "f"), ("Frank", "m"),
+    ("Grace", "f"), ("Henry", "m"), ("Ivy", "f"), ("Jack", "m"), ("Kate", "f"), ("Leo", "m"),
+    ("Mia", "f"), ("Noah", "m"), ("Olivia", "f"), ("Peter", "m"), ("Rosa", "f"), ("Sam", "m"),
+    ("Tina", "f"), ("Victor", "m"), ("Wendy", "f"), ("Omar", "m"), ("Priya", "f"), ("Marco", "m"),
+    ("Hana", "f"), ("Lucas", "m"), ("Elena", "f"), ("Tom", "m"), ("Lucy", "f"), ("Yusuf", "m"),
+]
+ZH_PEOPLE = [
+    ("小明", "m"), ("小红", "f"), ("小华", "m"), ("小丽", "f"), ("小刚", "m"), ("小美", "f"),
+    ("张伟", "m"), ("王芳", "f"), ("李娜", "f"), ("刘洋", "m"), ("陈静", "f"), ("杨帆", "m"),
+    ("赵磊", "m"), ("黄敏", "f"), ("周婷", "f"), ("吴强", "m"), ("孙悦", "f"), ("马立", "m"),
+    ("林晓", "f"), ("郭涛", "m"), ("何佳", "f"), ("高峰", "m"), ("罗雪", "f"), ("郑凯", "m"),
+]
+EN_PRONOUNS = {"f": ("she", "her", "her"), "m": ("he", "him", "his")}  # subject, object, possessive
+ZH_PRONOUNS = {"f": "她", "m": "他"}
+
+EN_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+ZH_DAYS = ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"]
+EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December"]
+MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+# (sky sentence, what a sensible person does) -- always paired, so the pairing is learnable.
+WEATHER = [
+    # key, English sky, English action, Chinese sky, Chinese action, (low, high) temperature
+    ("sunny", "The sun was shining", "wore a hat", "阳光很好", "戴了一顶帽子", (14, 30)),
+    ("rainy", "It was raining", "took an umbrella", "外面下着雨", "带了一把伞", (8, 20)),
+    ("snowy", "It was snowing", "put on warm boots", "外面下着雪", "穿上了厚靴子", (-9, 1)),
+    ("windy", "The wind was strong", "zipped up {his} jacket", "风很大", "拉上了外套的拉链", (5, 18)),
+    ("cloudy", "The sky was grey and cloudy", "brought a light sweater", "天阴沉沉的", "带了一件薄毛衣", (10, 22)),
+    ("hot", "It was very hot", "carried a bottle of water", "天气很热", "带了一瓶水", (28, 38)),
+    ("cold", "It was cold", "wore a warm coat", "天气很冷", "穿了一件厚外套", (-4, 8)),
+]
+# Weather reports: condition, English line, English advice, Chinese word, Chinese advice.
+REPORT_WEATHER = [
+    ("sunny", "sunny", "Wear a hat and sunscreen.", "晴", "注意防晒。"),
+    ("rainy", "rain", "Take an umbrella.", "小雨", "出门记得带伞。"),
+    ("stormy", "heavy rain and thunder", "Stay indoors if you can.", "雷阵雨", "尽量待在室内。"),
+    ("snowy", "snow", "Roads may be icy, so walk carefully.", "小雪", "路面可能结冰，走路要小心。"),
+    ("windy", "strong wind", "Hold on to your hat.", "大风", "注意关好门窗。"),
+    ("cloudy", "cloudy skies", "A light jacket is enough.", "多云", "带一件薄外套就够了。"),
+    ("foggy", "fog in the morning", "Drive slowly.", "有雾", "开车要慢一点。"),
+]
+REPORT_TEMPS = {"sunny": (16, 34), "rainy": (9, 21), "stormy": (18, 30), "snowy": (-10, 1),
+                "windy": (4, 17), "cloudy": (10, 24), "foggy": (3, 15)}
+
+EN_CITIES = [  # city, delivery days (a fixed fact of this fictional shop)
+    ("London", 2), ("Paris", 3), ("Tokyo", 5), ("Beijing", 4), ("Shanghai", 4), ("Sydney", 7),
+    ("Cairo", 6), ("Toronto", 3), ("Berlin", 2), ("Madrid", 3), ("Rome", 3), ("Seoul", 5),
+    ("Mumbai", 6), ("Nairobi", 7), ("Lima", 8), ("Oslo", 3), ("Dublin", 2), ("Chicago", 4),
+    ("Boston", 4), ("Singapore", 5),
+]
+ZH_CITIES = [
+    ("北京", 1), ("上海", 2), ("广州", 2), ("深圳", 2), ("杭州", 1), ("成都", 3), ("武汉", 2),
+    ("西安", 3), ("南京", 1), ("重庆", 3), ("天津", 1), ("苏州", 1), ("长沙", 2), ("青岛", 2),
+    ("厦门", 3), ("昆明", 4), ("哈尔滨", 4), ("大连", 3),
+]
+CAPITALS = [  # English country, capital, Chinese country, capital
+    ("France", "Paris", "法国", "巴黎"), ("Japan", "Tokyo", "日本", "东京"),
+    ("China", "Beijing", "中国", "北京"), ("the United Kingdom", "London", "英国", "伦敦"),
+    ("Italy", "Rome", "意大利", "罗马"), ("Spain", "Madrid", "西班牙", "马德里"),
+    ("Germany", "Berlin", "德国", "柏林"), ("Egypt", "Cairo", "埃及", "开罗"),
+    ("Canada", "Ottawa", "加拿大", "渥太华"), ("Australia", "Canberra", "澳大利亚", "堪培拉"),
+    ("Kenya", "Nairobi", "肯尼亚", "内罗毕"), ("Peru", "Lima", "秘鲁", "利马"),
+    ("Norway", "Oslo", "挪威", "奥斯陆"), ("Ireland", "Dublin", "爱尔兰", "都柏林"),
+    ("South Korea", "Seoul", "韩国", "首尔"), ("India", "New Delhi", "印度", "新德里"),
+    ("Russia", "Moscow", "俄罗斯", "莫斯科"), ("Brazil", "Brasilia", "巴西", "巴西利亚"),
+    ("Mexico", "Mexico City", "墨西哥", "墨西哥城"), ("Thailand", "Bangkok", "泰国", "曼谷"),
+]
+COLORS = [  # English subject, colour, Chinese subject, colour
+    ("the sky", "blue", "天空", "蓝色"), ("grass", "green", "草", "绿色"),
+    ("a banana", "yellow", "香蕉", "黄色"), ("snow", "white", "雪", "白色"),
+    ("coal", "black", "煤", "黑色"), ("a strawberry", "red", "草莓", "红色"),
+    ("a lemon", "yellow", "柠檬", "黄色"), ("milk", "white", "牛奶", "白色"),
+    ("a carrot", "orange", "胡萝卜", "橙色"), ("a ripe tomato", "red", "熟西红柿", "红色"),
+    ("a frog", "green", "青蛙", "绿色"), ("the sea", "blue", "大海", "蓝色"),
+]
+ANIMALS = [  # English, Chinese, legs, English sound, Chinese sound, English home, Chinese home
+    ("cat", "猫", 4, "meow", "喵喵", "in houses", "在家里"),
+    ("dog", "狗", 4, "woof", "汪汪", "in houses", "在家里"),
+    ("cow", "牛", 4, "moo", "哞哞", "on farms", "在农场"),
+    ("duck", "鸭子", 2, "quack", "嘎嘎", "near ponds", "在池塘边"),
+    ("sheep", "羊", 4, "baa", "咩咩", "on farms", "在农场"),
+    ("chicken", "鸡", 2, "cluck", "咯咯", "on farms", "在农场"),
+    ("pig", "猪", 4, "oink", "哼哼", "on farms", "在农场"),
+    ("frog", "青蛙", 4, "ribbit", "呱呱", "near ponds", "在池塘边"),
+    ("horse", "马", 4, "neigh", "咴咴", "on farms", "在农场"),
+    ("spider", "蜘蛛", 8, None, None, "in corners and gardens", "在墙角和花园里"),
+    ("bee", "蜜蜂", 6, "buzz", "嗡嗡", "in hives", "在蜂巢里"),
+    ("owl", "猫头鹰", 2, "hoot", "咕咕", "in forests", "在森林里"),
+]
+SCIENCE = [  # fixed facts, English and Chinese
+    ("Water boils at 100 degrees Celsius.", "水在一百摄氏度时沸腾。"),
+    ("Water freezes at 0 degrees Celsius.", "水在零摄氏度时结冰。"),
+    ("The sun rises in the east and sets in the west.", "太阳从东方升起，从西方落下。"),
+    ("The Earth goes around the Sun once a year.", "地球每年绕太阳转一圈。"),
+    ("The Moon goes around the Earth.", "月亮绕着地球转。"),
+    ("Ice is frozen water.", "冰是冻住的水。"),
+    ("Plants need sunlight and water to grow.", "植物生长需要阳光和水。"),
+    ("A day has 24 hours.", "一天有二十四个小时。"),
+    ("An hour has 60 minutes.", "一个小时有六十分钟。"),
+    ("A minute has 60 seconds.", "一分钟有六十秒。"),
+    ("Fish breathe with gills.", "鱼用鳃呼吸。"),
+    ("Bees make honey.", "蜜蜂会酿蜜。"),
+    ("Metal feels cold because it carries heat away from your hand quickly.", "金属摸起来凉，是因为它很快把手上的热量带走。"),
+    ("Sound travels faster in water than in air.", "声音在水中比在空气中传得快。"),
+]
+
+# Shop items: English singular, plural, Chinese noun, Chinese measure word, price range, shop.
+ITEMS = [
+    ("apple", "apples", "苹果", "个", (1, 3), "market"),
+    ("orange", "oranges", "橙子", "个", (1, 3), "market"),
+    ("banana", "bananas", "香蕉", "根", (1, 2), "market"),
+    ("egg", "eggs", "鸡蛋", "个", (1, 2), "supermarket"),
+    ("bottle of milk", "bottles of milk", "牛奶", "瓶", (2, 5), "supermarket"),
+    ("loaf of bread", "loaves of bread", "面包", "个", (3, 6), "bakery"),
+    ("notebook", "notebooks", "笔记本", "本", (2, 8), "bookshop"),
+    ("pen", "pens", "笔", "支", (1, 4), "bookshop"),
+    ("book", "books", "书", "本", (8, 25), "bookshop"),
+    ("cup", "cups", "杯子", "个", (3, 9), "supermarket"),
+    ("umbrella", "umbrellas", "雨伞", "把", (10, 30), "supermarket"),
+    ("shirt", "shirts", "衬衫", "件", (15, 40), "clothes shop"),
+    ("pair of socks", "pairs of socks", "袜子", "双", (2, 6), "clothes shop"),
+    ("ticket", "tickets", "电影票", "张", (6, 15), "cinema"),
+]
+ZH_SHOPS = {"market": "菜市场", "supermarket": "超市", "bakery": "面包店", "bookshop": "书店",
+            "clothes shop": "服装店", "cinema": "电影院"}
+_FOOD = (["a picnic", "dinner", "breakfast tomorrow", "a party", "the week"],
+         ["准备野餐", "准备做晚饭", "准备明天的早饭", "准备一个聚会", "准备这个星期吃"])
+REASONS = {  # shop -> (English "to buy X for ...", Chinese "买X，...")
+    "market": _FOOD, "supermarket": _FOOD, "bakery": _FOOD,
+    "bookshop": (["school", "a friend", "a trip"], ["准备上学用", "打算送给朋友", "准备旅行时用"]),
+    "clothes shop": (["a trip", "a party", "school", "the winter"], ["准备旅行时穿", "准备参加聚会", "准备上学穿", "准备过冬"]),
+    "cinema": (["the evening show", "a film with friends"], ["晚上和朋友看电影", "周末和家人看电影"]),
+}
+
+EN_TOPICS = ["birds", "the sea", "stars", "trains", "old castles", "cooking", "plants", "the moon",
+             "volcanoes", "insects", "music", "maps", "robots", "rivers"]
+ZH_TOPICS = ["鸟类", "大海", "星星", "火车", "古代城堡", "做饭", "植物", "月亮", "火山", "昆虫",
+             "音乐", "地图", "机器人", "河流"]
+EN_SUBJECTS = ["math", "English", "history", "music", "science", "art", "Chinese", "geography"]
+ZH_SUBJECTS = ["数学", "英语", "历史", "音乐", "科学", "美术", "语文", "地理"]
+
+EN_PLACES = [
+    ("library", ["borrowed a book about {topic}", "read quietly by the window", "returned two books",
+                 "asked the librarian for help"]),
+    ("market", ["bought fresh vegetables", "tasted some sweet oranges", "talked with a friendly fruit seller",
+                "looked for ripe tomatoes"]),
+    ("park", ["fed the ducks by the pond", "played football with {his} friends", "sat on a bench and read",
+              "walked around the lake"]),
+    ("museum", ["looked at old paintings", "learned about {topic}", "saw the skeleton of a dinosaur",
+                "bought a postcard"]),
+    ("post office", ["sent a letter to {his} grandmother", "bought some stamps", "picked up a parcel",
+                     "waited in a short queue"]),
+    ("bakery", ["bought a loaf of bread", "chose a small cake", "smelled the fresh bread",
+                "ordered a cup of tea"]),
+    ("train station", ["bought a ticket", "waited for the train", "met {his} cousin", "read the timetable"]),
+    ("beach", ["swam in the sea", "built a sand castle", "collected shells", "watched the waves"]),
+    ("school", ["had a {subject} lesson", "talked with {his} teacher", "played in the yard",
+                "borrowed a pencil from a classmate"]),
+    ("zoo", ["watched the elephants", "saw a sleeping lion", "fed the goats", "took photos of the monkeys"]),
+    ("hospital", ["visited {his} sick uncle", "brought flowers for a friend", "saw the doctor",
+                  "waited in the hall"]),
+    ("cinema", ["watched a funny film", "ate popcorn", "bought two tickets", "watched a film about {topic}"]),
+    ("swimming pool", ["swam ten lengths", "practised diving", "played in the water with friends",
+                       "had a lesson with a coach"]),
+    ("supermarket", ["bought milk and eggs", "pushed a trolley slowly along the shelves",
+                     "found some fruit on sale", "waited in line to pay"]),
+]
+ZH_PLACES = [
+    ("图书馆", ["借了一本关于{topic}的书", "在窗边安静地看书", "还了两本书", "请图书管理员帮忙找书"]),
+    ("菜市场", ["买了新鲜的蔬菜", "尝了几个甜甜的橘子", "和卖水果的阿姨聊了几句", "挑了几个熟透的西红柿"]),
+    ("公园", ["在池塘边喂鸭子", "和朋友们踢足球", "坐在长椅上看书", "绕着湖走了一圈"]),
+    ("博物馆", ["看了很多古老的画", "了解了关于{topic}的知识", "看到了恐龙的骨架", "买了一张明信片"]),
+    ("邮局", ["给奶奶寄了一封信", "买了几张邮票", "取了一个包裹", "排了一会儿队"]),
+    ("面包店", ["买了一个面包", "挑了一块小蛋糕", "闻到了新鲜面包的香味", "点了一杯热茶"]),
+    ("火车站", ["买了一张车票", "等了一会儿火车", "接到了{ta}的表哥", "看了列车时刻表"]),
+    ("海边", ["在海里游泳", "堆了一座沙堡", "捡了很多贝壳", "看了很久的海浪"]),
+    ("学校", ["上了一节{subject}课", "和老师聊了聊天", "在操场上玩", "向同学借了一支铅笔"]),
+    ("动物园", ["看了大象", "看到了一只正在睡觉的狮子", "喂了小山羊", "给猴子拍了照片"]),
+    ("医院", ["看望了生病的叔叔", "给朋友送了一束花", "看了医生", "在走廊里等了一会儿"]),
+    ("电影院", ["看了一部有趣的电影", "吃了爆米花", "买了两张电影票", "看了一部关于{topic}的电影"]),
+    ("游泳馆", ["游了十个来回", "练习了跳水", "和朋友在水里玩", "上了一节游泳课"]),
+    ("超市", ["买了牛奶和鸡蛋", "推着购物车慢慢逛", "找到了打折的水果", "排队结了账"]),
+]
+EN_GO = ["went to", "walked to", "took the bus to", "rode a bike to"]
+ZH_GO = ["去了", "走路去了", "坐公交车去了", "骑自行车去了"]
+EN_JOINT = ["had lunch", "talked for an hour", "walked home", "played a game", "shared a snack"]
+ZH_JOINT = ["吃了午饭", "聊了一个小时", "走回了家", "玩了一个游戏", "分享了零食"]
+EN_ENDINGS = ["In the evening, {he} went home tired but happy.", "It was a good day.",
+              "{name} wrote about it in {his} diary that night.", "On the way home, {he} smiled.",
+              "The next day, {he} told {his} friends all about it.", "{name} wants to go back again soon."]
+ZH_ENDINGS = ["晚上，{ta}虽然很累，但是很开心。", "这是愉快的一天。", "那天晚上，{name}把这件事写进了日记。",
+              "回家的路上，{ta}一直在笑。", "第二天，{ta}把这件事告诉了朋友们。", "{name}想很快再去一次。"]
+
+
+# Short explanations of the ideas this repository implements. Each concept: English and
+# Chinese sentence lists in the same order; a paragraph keeps a random subset, in order.
+ML_CONCEPTS = [
+    ("tokens", "词元", [
+        ("A token is a small piece of text, such as a word, part of a word, or a single character.",
+         "词元是一小段文本，可以是一个词、词的一部分，或者一个字符。"),
+        ("A tokenizer turns text into a list of token ids, and turns ids back into text.",
+         "分词器把文本变成一串词元编号，也能把编号变回文本。"),
+        ("Language models read and write tokens, not letters.", "语言模型读写的是词元，而不是字母。"),
+        ("The set of all tokens a model knows is called its vocabulary.", "模型认识的全部词元叫作词表。"),
+        ("A larger vocabulary makes sequences shorter but the embedding table bigger.",
+         "词表越大，序列越短，但嵌入表越大。"),
+    ]),
+    ("embeddings", "嵌入", [
+        ("An embedding is a learned vector for each token id.", "嵌入是为每个词元编号学到的一个向量。"),
+        ("The embedding table has one row per token in the vocabulary.", "嵌入表中词表里的每个词元占一行。"),
+        ("Tokens used in similar ways often end up with similar embeddings.", "用法相近的词元，嵌入往往也相近。"),
+        ("The model looks up the embedding of every input token before anything else happens.",
+         "模型做任何计算之前，先查出每个输入词元的嵌入。"),
+    ]),
+    ("attention", "注意力", [
+        ("Attention lets each position look at other positions and take a weighted average of their values.",
+         "注意力让每个位置查看其他位置，并对它们的值做加权平均。"),
+        ("The weights come from a softmax over the dot products of a query with every key.",
+         "权重来自查询向量与每个键向量点积之后的 softmax。"),
+        ("Dividing the dot products by the square root of the key size keeps the softmax from becoming too sharp.",
+         "把点积除以键维度的平方根，可以防止 softmax 变得过于尖锐。"),
+        ("Multi-head attention runs several attentions side by side, each with its own projections.",
+         "多头注意力并行运行多个注意力，每个头都有自己的投影矩阵。"),
+    ]),
+    ("the causal mask", "因果掩码", [
+        ("A causal mask stops a position from attending to positions after it.",
+         "因果掩码禁止一个位置关注它后面的位置。"),
+        ("With a causal mask, the prediction for the next token depends only on the tokens before it.",
+         "有了因果掩码，对下一个词元的预测只依赖它前面的词元。"),
+        ("Without the mask, a model trained to predict the next token could simply copy it from the input.",
+         "如果没有掩码，训练来预测下一个词元的模型可以直接从输入里抄答案。"),
+    ]),
+    ("bidirectional encoders", "双向编码器", [
+        ("A bidirectional encoder lets every position see the whole input, both left and right.",
+         "双向编码器让每个位置都能看到整个输入，左边和右边都能看到。"),
+        ("Encoders are good at understanding a prompt, because each word is read in its full context.",
+         "编码器擅长理解提示，因为每个词都是在完整的上下文中读到的。"),
+        ("An encoder alone cannot generate text from left to right, because it has already seen the future.",
+         "只有编码器无法从左到右生成文本，因为它已经看到了后面的内容。"),
+        ("In an encoder-decoder model, the encoder reads the prompt and the decoder writes the answer.",
+         "在编码器-解码器模型中，编码器读提示，解码器写答案。"),
+    ]),
+    ("masked language modeling", "掩码语言模型", [
+        ("Masked language modeling hides some tokens and asks the model to guess them.",
+         "掩码语言模型遮住一部分词元，让模型去猜它们。"),
+        ("BERT replaces most chosen tokens with a mask token, some with a random token, and leaves some unchanged.",
+         "BERT 把大多数被选中的词元换成掩码词元，一部分换成随机词元，还有一部分保持不变。"),
+        ("Only the hidden positions count in the masked language modeling loss.",
+         "掩码语言模型的损失只计算被遮住的位置。"),
+    ]),
+    ("next-token prediction", "下一个词元预测", [
+        ("A language model is trained to predict the next token from the tokens before it.",
+         "语言模型的训练目标是根据前面的词元预测下一个词元。"),
+        ("The target sequence is the input sequence shifted left by one position.",
+         "目标序列就是把输入序列向左移动一个位置。"),
+        ("At generation time the model adds one token at a time and feeds it back as input.",
+         "生成时，模型每次添加一个词元，再把它作为输入送回去。"),
+        ("Taking the argmax at every position of one forward pass is not generation.",
+         "只做一次前向计算、在每个位置取最大值，并不是生成。"),
+    ]),
+    ("cross-entropy", "交叉熵", [
+        ("Cross-entropy loss is minus the log of the probability the model gave to the correct token.",
+         "交叉熵损失是模型给正确词元的概率取对数后再取负。"),
+        ("If the model gives the right token probability one, the loss is zero.",
+         "如果模型给正确词元的概率是一，损失就是零。"),
+        ("A model that guesses uniformly among V tokens has a loss of log V.",
+         "在 V 个词元中均匀猜测的模型，损失是 log V。"),
+        ("The loss of a sequence is the average over its positions.", "一个序列的损失是各个位置损失的平均值。"),
+    ]),
+    ("gradient descent", "梯度下降", [
+        ("Gradient descent moves every parameter a small step against its gradient.",
+         "梯度下降让每个参数沿着梯度的反方向走一小步。"),
+        ("The size of the step is set by the learning rate.", "步子的大小由学习率决定。"),
+        ("Stochastic gradient descent estimates the gradient from a small batch instead of the whole data set.",
+         "随机梯度下降用一个小批量来估计梯度，而不是用整个数据集。"),
+        ("Adam is a variant of gradient descent that keeps running averages of the gradients and their squares.",
+         "Adam 是梯度下降的一种变体，它记录梯度和梯度平方的滑动平均。"),
+    ]),
+    ("the learning rate", "学习率", [
+        ("If the learning rate is too large, the loss jumps around or grows.", "学习率太大，损失会来回跳动甚至变大。"),
+        ("If the learning rate is too small, training is slow.", "学习率太小，训练会很慢。"),
+        ("Many training runs warm up the learning rate at the start and lower it near the end.",
+         "很多训练会在开始时预热学习率，在快结束时降低学习率。"),
+    ]),
+    ("overfitting", "过拟合", [
+        ("A model overfits when it does well on training data but badly on new data.",
+         "模型在训练数据上表现好、在新数据上表现差，就是过拟合。"),
+        ("We watch the loss on a validation set to notice overfitting.", "我们观察验证集上的损失来发现过拟合。"),
+        ("More data, dropout and smaller models all help against overfitting.",
+         "更多的数据、丢弃法和更小的模型都能缓解过拟合。"),
+    ]),
+    ("the LSTM", "长短期记忆网络", [
+        ("An LSTM is a recurrent network that reads a sequence one step at a time.",
+         "长短期记忆网络是一种循环网络，它一步一步地读入序列。"),
+        ("It keeps a cell state and uses input, forget and output gates to decide what to store, erase and show.",
+         "它保存一个细胞状态，用输入门、遗忘门和输出门决定存什么、忘什么、输出什么。"),
+        ("The forget gate lets the LSTM keep information over many steps.", "遗忘门让长短期记忆网络能在很多步之间保留信息。"),
+        ("Because each step needs the previous one, an LSTM is unrolled with a scan over time.",
+         "因为每一步都依赖上一步，所以长短期记忆网络要沿时间方向逐步展开。"),
+    ]),
+    ("softmax", "softmax 函数", [
+        ("Softmax turns a list of scores into probabilities that are positive and sum to one.",
+         "softmax 把一组分数变成概率，每个概率都是正数，总和为一。"),
+        ("Subtracting the largest score before taking exponentials does not change the result and avoids overflow.",
+         "先减去最大的分数再取指数，结果不变，还能避免溢出。"),
+    ]),
+    ("sampling", "采样", [
+        ("Greedy decoding always picks the most likely next token.", "贪心解码总是选择最可能的下一个词元。"),
+        ("Sampling with a temperature divides the scores by the temperature before the softmax.",
+         "带温度的采样在 softmax 之前把分数除以温度。"),
+        ("A low temperature makes the output more predictable, and a high temperature makes it more varied.",
+         "温度低，输出更稳定；温度高，输出更多样。"),
+        ("Top-k sampling keeps only the k most likely tokens before sampling.", "top-k 采样只保留最可能的 k 个词元再采样。"),
+    ]),
+    ("batches and padding", "批次与填充", [
+        ("A batch is a group of examples processed together.", "一个批次是一起处理的一组样本。"),
+        ("Shorter sequences in a batch are filled with padding tokens, and a mask tells the model to ignore them.",
+         "批次里较短的序列用填充词元补齐，掩码告诉模型忽略它们。"),
+    ]),
+    ("dropout", "丢弃法", [
+        ("Dropout sets random activations to zero during training.", "丢弃法在训练时随机把一些激活值设为零。"),
+        ("The remaining activations are scaled up so that their expected value stays the same.",
+         "剩下的激活值会被放大，使期望值保持不变。"),
+        ("At evaluation time dropout is turned off.", "评估时关闭丢弃法。"),
+    ]),
+    ("layer normalization", "层归一化", [
+        ("Layer normalization rescales each vector to zero mean and unit variance, "
+         "then applies a learned scale and shift.",
+         "层归一化把每个向量调整为均值为零、方差为一，再乘以学到的缩放并加上偏移。"),
+        ("It keeps activations in a stable range as the network gets deeper.", "网络变深时，它让激活值保持在稳定的范围内。"),
+    ]),
+    ("the key-value cache", "键值缓存", [
+        ("A key-value cache stores the keys and values of the tokens already processed.",
+         "键值缓存保存已经处理过的词元的键和值。"),
+        ("With a cache, each new token attends to the stored keys instead of recomputing them.",
+         "有了缓存，每个新词元直接关注保存好的键，而不用重新计算。"),
+        ("The cache makes generation much faster for long outputs.", "生成较长的输出时，缓存能让速度快很多。"),
+    ]),
+]
+
+
+# =====================================================================================
+# Small helpers
+# =====================================================================================
+
+ZH_DIGITS = "零一二三四五六七八九"
+
+
+def zh_number(n: int) -> str:
+    """0..999 in Chinese numerals: 12 -> 十二, 31 -> 三十一, 105 -> 一百零五."""
+    if n < 0:
+        return "负" + zh_number(-n)
+    if n < 10:
+        return ZH_DIGITS[n]
+    if n < 20:
+        return "十" + (ZH_DIGITS[n - 10] if n % 10 else "")
+    if n < 100:
+        return ZH_DIGITS[n // 10] + "十" + (ZH_DIGITS[n % 10] if n % 10 else "")
+    h, r = divmod(n, 100)
+    if r == 0:
+        return ZH_DIGITS[h] + "百"
+    if r < 10:
+        return ZH_DIGITS[h] + "百零" + ZH_DIGITS[r]
+    return ZH_DIGITS[h] + "百" + ZH_DIGITS[r // 10] + "十" + (ZH_DIGITS[r % 10] if r % 10 else "")
+
+
+def zh_count(n: int) -> str:
+    """A number before a measure word: 两 instead of 二 (两个苹果)."""
+    return "两" if n == 2 else zh_number(n)
+
+
+def zh_month(i: int) -> str:
+    return zh_number(i + 1) + "月"
+
+
+def zh_temp(t: int) -> str:
+    return f"零下{-t}度" if t < 0 else f"{t}度"
+
+
+def zh_clock(minutes: int) -> str:
+    """Minutes after midnight -> 七点, 七点半, 七点十五分."""
+    h, m = divmod(minutes, 60)
+    if m == 0:
+        return f"{zh_count(h)}点"
+    if m == 30:
+        return f"{zh_count(h)}点半"
+    return f"{zh_count(h)}点{zh_number(m)}分"
+
+
+def en_clock(minutes: int) -> str:
+    h, m = divmod(minutes, 60)
+    return f"{h}:{m:02d}"
+
+
+def en_a(noun: str) -> str:
+    return ("an " if noun[0].lower() in "aeiou" else "a ") + noun
+
+
+def cap(s: str) -> str:
+    return s[0].upper() + s[1:]
+
+
+def en_person(rng: random.Random):
+    name, g = rng.choice(EN_PEOPLE)
+    return (name, *EN_PRONOUNS[g])
+
+
+def zh_person(rng: random.Random):
+    name, g = rng.choice(ZH_PEOPLE)
+    return name, ZH_PRONOUNS[g]
+
+
+def change_bill(total: int) -> int:
+    """The smallest note that pays `total`."""
+    return next(b for b in (5, 10, 20, 50, 100, 200) if b >= total)
+
+
+# =====================================================================================
+# Dialogue intents. An intent: question templates (paraphrases), one answer template,
+# and a slot sampler. The answer is a function of (intent, slots) only.
+# =====================================================================================
+
+def _none(rng):
+    return {}
+
+
+def _order(rng):
+    return {"n": rng.randint(10000, 99999)}
+
+
+def _en_city(rng):
+    city, days = rng.choice(EN_CITIES)
+    return {"city": city, "days": days}
+
+
+def _zh_city(rng):
+    city, days = rng.choice(ZH_CITIES)
+    return {"city": city, "days": zh_count(days)}
+
+
+EN_RETURN_ITEMS = ["headphones", "phone case", "backpack", "desk lamp", "keyboard", "jacket", "coffee maker",
+                   "watch", "water bottle", "sweater", "charger", "blender", "mouse", "pair of shoes"]
+ZH_RETURN_ITEMS = ["耳机", "手机壳", "背包", "台灯", "键盘", "夹克", "咖啡机", "手表", "水杯", "毛衣",
+                   "充电器", "榨汁机", "鼠标", "运动鞋"]
+
+
+def _en_item(rng):
+    return {"item": rng.choice(EN_RETURN_ITEMS)}
+
+
+def _zh_item(rng):
+    return {"item": rng.choice(ZH_RETURN_ITEMS)}
+
+
+def _plus(rng):
+    a, b = rng.randint(0, 20), rng.randint(0, 20)
+    return {"a": a, "b": b, "c": a + b}
+
+
+def _minus(rng):
+    a = rng.randint(0, 20)
+    b = rng.randint(0, a)
+    return {"a": a, "b": b, "c": a - b}
+
+
+def _times(rng):
+    a, b = rng.randint(1, 12), rng.randint(1, 12)
+    return {"a": a, "b": b, "c": a * b}
+
+
+def _capital(rng):
+    en_c, en_cap, zh_c, zh_cap = rng.choice(CAPITALS)
+    return {"country": en_c, "capital": en_cap, "zh_country": zh_c, "zh_capital": zh_cap}
+
+
+def _color(rng):
+    en_t, en_col, zh_t, zh_col = rng.choice(COLORS)
+    return {"thing": en_t, "Thing": cap(en_t), "color": en_col, "zh_thing": zh_t, "zh_color": zh_col}
+
+
+def _day(rng):
+    i = rng.randrange(7)
+    return {"day": EN_DAYS[i], "next": EN_DAYS[(i + 1) % 7], "prev": EN_DAYS[i - 1],
+            "zh_day": ZH_DAYS[i], "zh_next": ZH_DAYS[(i + 1) % 7], "zh_prev": ZH_DAYS[i - 1]}
+
+
+def _month(rng):
+    i = rng.choice([0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])  # February has its own intent
+    return {"month": EN_MONTHS[i], "n": MONTH_DAYS[i], "zh_month": zh_month(i), "zh_n": zh_number(MONTH_DAYS[i])}
+
+
+def _legs(rng):
+    a = rng.choice(ANIMALS)
+    return {"animal": a[0], "legs": a[2], "zh_animal": a[1], "zh_legs": zh_count(a[2])}
+
+
+def _sound(rng):
+    a = rng.choice([a for a in ANIMALS if a[3] is not None])
+    return {"animal": a[0], "sound": a[3], "zh_animal": a[1], "zh_sound": a[4]}
+
+
+# (name, lang, quota, question templates, answer template, slot sampler)
+INTENTS = [
+    # --- customer service ---
+    ("password", "en", 99, ["How do I reset my password?", "I forgot my password.", "How can I change my password?",
+                            "I don't remember my password, what should I do?", "Where can I reset my password?"],
+     'Click "Forgot password" on the login page and follow the link we email you to set a new password.', _none),
+    ("password", "zh", 99, ["我忘记密码了怎么办？", "怎么重置密码？", "如何修改我的密码？", "密码想不起来了，怎么办？",
+                            "在哪里可以重置密码？"],
+     "请在登录页面点击“忘记密码”，然后按照邮件中的链接设置新密码。", _none),
+    ("delete_account", "en", 99, ["How do I delete my account?", "I want to close my account.",
+                                  "Can you remove my account?", "How can I delete my account permanently?"],
+     "Go to Account Settings and choose Close Account; your data is deleted after 14 days.", _none),
+    ("delete_account", "zh", 99, ["怎么注销账户？", "我想注销我的账号。", "可以帮我删除账户吗？", "如何永久注销账户？"],
+     "请进入“账户设置”，选择“注销账户”；您的数据会在十四天后删除。", _none),
+    ("change_email", "en", 99, ["How do I change my email address?", "I want to use a different email for my account.",
+                                "Can I update the email on my account?", "How can I change the email I log in with?"],
+     "Go to Account Settings, choose Email, enter the new address and confirm it with the code we send.", _none),
+    ("change_email", "zh", 99, ["怎么修改绑定的邮箱？", "我想给账户换一个邮箱。", "可以更新账户的邮箱地址吗？",
+                                "如何更换登录用的邮箱？"],
+     "请进入“账户设置”，选择“邮箱”，输入新地址，并用我们发送的验证码确认。", _none),
+    ("charged_twice", "en", 99, ["Why was I charged twice?", "I see two charges for one order.",
+                                 "My card was billed two times for the same order.",
+                                 "Why did you take my money twice?"],
+     "Sorry about that. A second charge is usually a temporary hold that disappears within 5 business days; "
+     "if it does not, we will refund it.", _none),
+    ("charged_twice", "zh", 99, ["为什么我被扣了两次钱？", "同一个订单扣了两次款。", "我的卡被重复扣费了。", "为什么重复扣款？"],
+     "很抱歉给您带来不便。重复扣款通常是临时冻结，会在五个工作日内自动退回；如果没有退回，我们会为您退款。", _none),
+    ("invoice", "en", 99, ["How can I get an invoice?", "Where can I download my invoice?",
+                           "I need a receipt for my order.",
+                           "Can you send me an invoice?"],
+     'You can download your invoice from My Orders by clicking "Invoice" next to the order.', _none),
+    ("invoice", "zh", 99, ["怎么开发票？", "在哪里下载发票？", "我需要订单的收据。", "可以给我发一张发票吗？"],
+     "您可以在“我的订单”中点击订单旁边的“发票”下载发票。", _none),
+    ("payment_method", "en", 99, ["How do I change my payment method?", "Can I pay with a different card?",
+                                  "How can I update my credit card?", "I want to add a new card to my account."],
+     "Go to Account Settings, open Payment Methods, and add or remove a card there.", _none),
+    ("payment_method", "zh", 99, ["怎么更换支付方式？", "可以换一张卡付款吗？", "怎么更新我的信用卡信息？", "我想给账户添加一张新卡。"],
+     "请进入“账户设置”，打开“支付方式”，在那里添加或删除银行卡。", _none),
+    ("order_status", "en", 45, ["Where is my order {n}?", "Can you check the status of order {n}?",
+                                "Has my order {n} shipped yet?", "What is happening with order number {n}?",
+                                "I want to track order {n}."],
+     "Order {n} has shipped. You can follow it with the tracking link in your confirmation email.", _order),
+    ("order_status", "zh", 45, ["我的订单{n}到哪里了？", "请帮我查一下订单{n}的状态。", "订单{n}发货了吗？",
+                                "订单号{n}现在是什么情况？", "我想查询订单{n}的物流。"],
+     "订单{n}已经发货，您可以通过确认邮件中的物流链接查看进度。", _order),
+    ("cancel", "en", 22, ["How do I cancel order {n}?", "Please cancel my order {n}.", "Can I still cancel order {n}?"],
+     "Order {n} can be cancelled under My Orders as long as it has not shipped yet.", _order),
+    ("cancel", "zh", 22, ["怎么取消订单{n}？", "请帮我取消订单{n}。", "订单{n}还能取消吗？"],
+     "订单{n}在发货前都可以在“我的订单”中取消。", _order),
+    ("address", "en", 22, ["Can I change the delivery address for order {n}?",
+                           "I need to update the shipping address on order {n}.",
+                           "How do I change where order {n} is delivered?"],
+     "You can change the delivery address for order {n} under My Orders until it ships.", _order),
+    ("address", "zh", 22, ["订单{n}可以修改收货地址吗？", "我想更改订单{n}的收货地址。", "怎么修改订单{n}的配送地址？"],
+     "订单{n}在发货前可以在“我的订单”中修改收货地址。", _order),
+    ("shipping", "en", 40, ["How long does shipping to {city} take?", "How many days does delivery to {city} take?",
+                            "When will my package arrive if I live in {city}?", "How fast can you deliver to {city}?"],
+     "Delivery to {city} usually takes {days} days.", _en_city),
+    ("shipping", "zh", 40, ["寄到{city}要多久？", "发货到{city}需要几天？", "我在{city}，多久能收到包裹？",
+                            "配送到{city}一般要几天？"],
+     "寄到{city}一般需要{days}天。", _zh_city),
+    ("refund", "en", 40, ["Can I return the {item}?", "I want a refund for the {item}.",
+                          "How do I get my money back for the {item}?",
+                          "The {item} I bought is broken. Can I get a refund?"],
+     "Yes. You can return the {item} within 30 days of delivery for a full refund.", _en_item),
+    ("refund", "zh", 40, ["{item}可以退货吗？", "我想退{item}，可以退款吗？", "买的{item}坏了，能退款吗？", "{item}怎么申请退款？"],
+     "可以。{item}在收货后三十天内可以退货，并获得全额退款。", _zh_item),
+    # --- arithmetic ---
+    ("plus", "en", 75, ["What is {a} plus {b}?", "What's {a} plus {b}?", "How much is {a} plus {b}?",
+                        "Can you add {a} and {b}?"], "{a} plus {b} is {c}.", _plus),
+    ("plus", "zh", 75, ["{a}加{b}等于多少？", "{a}加{b}是多少？", "请问{a}加上{b}等于几？", "算一下{a}加{b}。"],
+     "{a}加{b}等于{c}。", _plus),
+    ("minus", "en", 50, ["What is {a} minus {b}?", "How much is {a} minus {b}?",
+                         "What do you get if you take {b} from {a}?"], "{a} minus {b} is {c}.", _minus),
+    ("minus", "zh", 50, ["{a}减{b}等于多少？", "{a}减去{b}是多少？", "{a}减{b}等于几？"], "{a}减{b}等于{c}。", _minus),
+    ("times", "en", 50, ["What is {a} times {b}?", "How much is {a} times {b}?", "What is {a} multiplied by {b}?"],
+     "{a} times {b} is {c}.", _times),
+    ("times", "zh", 50, ["{a}乘{b}等于多少？", "{a}乘以{b}是多少？", "{a}乘{b}等于几？"], "{a}乘{b}等于{c}。", _times),
+    # --- simple facts ---
+    ("capital", "en", 25, ["What is the capital of {country}?", "Which city is the capital of {country}?"],
+     "The capital of {country} is {capital}.", _capital),
+    ("capital", "zh", 25, ["{zh_country}的首都是哪里？", "{zh_country}的首都是哪个城市？"],
+     "{zh_country}的首都是{zh_capital}。", _capital),
+    ("color", "en", 15, ["What color is {thing}?", "What is the color of {thing}?"], "{Thing} is {color}.", _color),
+    ("color", "zh", 15, ["{zh_thing}是什么颜色的？", "{zh_thing}是什么颜色？"], "{zh_thing}是{zh_color}的。", _color),
+    ("day_after", "en", 10, ["What day comes after {day}?", "Which day follows {day}?"],
+     "The day after {day} is {next}.", _day),
+    ("day_after", "zh", 10, ["{zh_day}的后一天是星期几？", "{zh_day}之后是星期几？"], "{zh_day}的后一天是{zh_next}。", _day),
+    ("day_before", "en", 7, ["What day comes before {day}?"], "The day before {day} is {prev}.", _day),
+    ("day_before", "zh", 7, ["{zh_day}的前一天是星期几？"], "{zh_day}的前一天是{zh_prev}。", _day),
+    ("month_days", "en", 15, ["How many days are there in {month}?", "How many days does {month} have?"],
+     "{month} has {n} days.", _month),
+    ("month_days", "zh", 15, ["{zh_month}有多少天？", "{zh_month}有几天？"], "{zh_month}有{zh_n}天。", _month),
+    ("february", "en", 99, ["How many days are there in February?", "How many days does February have?"],
+     "February has 28 days, or 29 in a leap year.", _none),
+    ("february", "zh", 99, ["二月有多少天？", "二月有几天？"], "二月有二十八天，闰年有二十九天。", _none),
+    ("legs", "en", 10, ["How many legs does a {animal} have?"], "A {animal} has {legs} legs.", _legs),
+    ("legs", "zh", 10, ["{zh_animal}有几条腿？"], "{zh_animal}有{zh_legs}条腿。", _legs),
+    ("sound", "en", 10, ["What sound does a {animal} make?"], "A {animal} says {sound}.", _sound),
+    ("sound", "zh", 10, ["{zh_animal}怎么叫？"], "{zh_animal}的叫声是“{zh_sound}”。", _sound),
+    # --- greetings ---
+    ("hello", "en", 99, ["Hello!", "Hi!", "Hello there.", "Hi, is anyone there?"],
+     "Hello! How can I help you today?", _none),
+    ("hello", "zh", 99, ["你好！", "您好！", "你好，在吗？", "嗨，有人吗？"], "您好！请问有什么可以帮您？", _none),
+    ("good_morning", "en", 99, ["Good morning!", "Good morning."], "Good morning! How can I help you today?", _none),
+    ("good_morning", "zh", 99, ["早上好！", "早上好。"], "早上好！请问有什么可以帮您？", _none),
+    ("thanks", "en", 99, ["Thank you!", "Thanks a lot.", "Thank you for your help.", "Thanks!"],
+     "You're welcome! Is there anything else I can help with?", _none),
+    ("thanks", "zh", 99, ["谢谢！", "非常感谢。", "谢谢你的帮助。", "多谢！"], "不客气！还有其他可以帮您的吗？", _none),
+    ("bye", "en", 99, ["Goodbye!", "Bye.", "See you later."], "Goodbye! Have a nice day.", _none),
+    ("bye", "zh", 99, ["再见！", "拜拜。", "回头见。"], "再见，祝您生活愉快！", _none),
+    ("how_are_you", "en", 99, ["How are you?", "How are you today?"],
+     "I'm fine, thank you. How can I help you today?", _none),
+    ("how_are_you", "zh", 99, ["你好吗？", "你今天好吗？"], "我很好，谢谢！请问有什么可以帮您？", _none),
+]
+
+# The article's question and its paraphrases, with their split fixed by hand so that
+# validation and test ask the same thing in words the model never saw in training.
+LOGIN = [
+    ("zh", ARTICLE_A, [
+        ("train", ARTICLE_Q), ("train", "我登录不了我的账户，怎么办？"), ("train", "为什么我的账号登不上去？"),
+        ("train", "登录账户时总是失败，怎么办？"), ("train", "账号登录不上怎么办？"),
+        ("validation", "我的账号无法登录，该怎么处理？"),
+        ("test", "账户无法登录怎么办？"), ("test", "我没法登录账户了，怎么回事？"),
+    ]),
+    ("en", LOGIN_A_EN, [
+        ("train", "Why can't I log in to my account?"), ("train", "My account won't let me log in. Why?"),
+        ("train", "Why does my login keep failing?"), ("train", "How do I fix a login problem with my account?"),
+        ("train", "I can't sign in. What should I do?"),
+        ("validation", "I am unable to sign in to my account."),
+        ("test", "I can't log in to my account, what should I do?"),
+        ("test", "Login to my account does not work, what can I do?"),
+    ]),
+]
+
+
+def intent_pair(intent, rng: random.Random) -> tuple[str, str]:
+    _, _, _, questions, answer, slots = intent
+    s = slots(rng)
+    return rng.choice(questions).format(**s), answer.format(**s)
+
+
+def split_sizes(n: int) -> tuple[int, int]:
+    """(validation, test) sizes for an intent with n distinct questions: about 10% each;
+    small paraphrase sets hold one question out for test and keep the rest for training."""
+    if n >= 10:
+        return round(n / 10), round(n / 10)
+    if n >= 6:
+        return 1, 1
+    if n >= 4:
+        return 0, 1
+    return 0, 0
+
+
+def make_dialogues(rng: random.Random) -> dict[str, list[dict]]:
+    splits = {"train": [], "validation": [], "test": []}
+    seen: dict[str, str] = {}  # question -> answer: every question is unique across all splits
+
+    def add(split, q, a, lang):
+        assert q not in seen, f"duplicate question {q!r}"
+        seen[q] = a
+        splits[split].append({"question": q, "answer": a, "lang": lang})
+
+    for lang, answer, rows in LOGIN:
+        for split, q in rows:
+            add(split, q, answer, lang)
+
+    for intent in INTENTS:
+        name, lang, quota = intent[:3]
+        pairs: list[tuple[str, str]] = []
+        for _ in range(quota * 60):  # draw until `quota` distinct questions or the templates run out
+            q, a = intent_pair(intent, rng)
+            if q not in seen and all(q != p[0] for p in pairs):
+                pairs.append((q, a))
+                if len(pairs) == quota:
+                    break
+        n_val, n_test = split_sizes(len(pairs))
+        for i, (q, a) in enumerate(pairs):
+            split = "test" if i < n_test else "validation" if i < n_test + n_val else "train"
+            add(split, q, a, lang)
+
+    for rows in splits.values():
+        rng.shuffle(rows)
+    return splits
+
+
+# =====================================================================================
+# Corpus paragraphs. Each function returns one paragraph (lines joined by "\n").
+# =====================================================================================
+
+def en_story(rng):
+    name, he, him, his = en_person(rng)
+    place, acts = rng.choice(EN_PLACES)
+    w = rng.choice(WEATHER)
+    when = rng.choice([f"On {rng.choice(EN_DAYS)} {rng.choice(['morning', 'afternoon', 'evening'])}",
+                       f"Last {rng.choice(EN_DAYS)}", "One day"])
+    fill = {"topic": rng.choice(EN_TOPICS), "subject": rng.choice(EN_SUBJECTS), "his": his}
+    a1, a2 = (a.format(**fill) for a in rng.sample(acts, 2))
+    s = [f"{when}, {name} {rng.choice(EN_GO)} the {place}.",
+         f"{w[1]}, so {he} {w[2].format(his=his)}.",
+         f"At the {place}, {he} {a1}."]
+    if rng.random() < 0.4:
+        friend = rng.choice([p for p in EN_PEOPLE if p[0] != name])[0]
+        s.append(f"There {he} met {friend}, and they {rng.choice(EN_JOINT)} together.")
+    else:
+        s.append(f"Then {he} {a2}.")
+    s.append(rng.choice(EN_ENDINGS).format(name=name, he=he, his=his))
+    return " ".join(s)
+
+
+def zh_story(rng):
+    name, ta = zh_person(rng)
+    place, acts = rng.choice(ZH_PLACES)
+    w = rng.choice(WEATHER)
+    when = rng.choice([f"{rng.choice(ZH_DAYS)}{rng.choice(['早上', '下午', '晚上'])}", f"上个{rng.choice(ZH_DAYS)}", "有一天"])
+    fill = {"topic": rng.choice(ZH_TOPICS), "subject": rng.choice(ZH_SUBJECTS), "ta": ta}
+    a1, a2 = (a.format(**fill) for a in rng.sample(acts, 2))
+    s = [f"{when}，{name}{rng.choice(ZH_GO)}{place}。", f"{w[3]}，所以{ta}{w[4]}。", f"在{place}，{ta}{a1}。"]
+    if rng.random() < 0.4:
+        friend = rng.choice([p for p in ZH_PEOPLE if p[0] != name])[0]
+        s.append(f"在那里，{ta}遇到了{friend}，他们一起{rng.choice(ZH_JOINT)}。")
+    else:
+        s.append(f"然后，{ta}{a2}。")
+    s.append(rng.choice(ZH_ENDINGS).format(name=name, ta=ta))
+    return "".join(s)
+
+
+def _shopping(rng):
+    """Items, counts and prices for one trip; totals and change are exact."""
+    item = rng.choice(ITEMS)
+    p = rng.randint(*item[4])
+    n = rng.randint(2, 6) if item[4][1] <= 10 else rng.randint(2, 3)  # keeps totals under 200
+    extra = None
+    if rng.random() < 0.4:
+        other = rng.choice([i for i in ITEMS if i[5] == item[5] and i is not item] or [item])
+        if other is not item:
+            extra = (other, rng.randint(1, 4), rng.randint(*other[4]))
+    return item, n, p, extra
+
+
+def en_shopping(rng):
+    name, he, him, his = en_person(rng)
+    (sing, plur, *_rest, shop), n, p, extra = _shopping(rng)
+    total = n * p
+    s = [f"{name} went to the {shop} to buy {plur} for {rng.choice(REASONS[shop][0])}.",
+         f"One {sing} cost {p} dollar{'s' if p > 1 else ''}, and {he} bought {n}, so {he} paid {total} dollars."]
+    if extra:
+        (sing2, plur2, *_r), n2, p2 = extra
+        t2 = n2 * p2
+        s.append(f"{cap(he)} also bought {n2} {plur2 if n2 > 1 else sing2} at {p2} dollar{'s' if p2 > 1 else ''} each, "
+                 f"which cost {t2} dollar{'s' if t2 > 1 else ''}.")
+        total += t2
+        s.append(f"Altogether {he} spent {total} dollars.")
+    bill = change_bill(total)
+    if bill == total:
+        s.append(f"{cap(he)} paid with a {bill}-dollar note and needed no change.")
+    else:
+        back = bill - total
+        s.append(f"{cap(he)} paid with a {bill}-dollar note and got {back} dollar{'s' if back > 1 else ''} back.")
+    return " ".join(s)
+
+
+def zh_shopping(rng):
+    name, ta = zh_person(rng)
+    (_s, _p, noun, mw, _r, shop), n, p, extra = _shopping(rng)
+    total = n * p
+    s = [f"{name}去{ZH_SHOPS[shop]}买{noun}，{rng.choice(REASONS[shop][1])}。",
+         f"一{mw}{noun}{p}元，{ta}买了{zh_count(n)}{mw}，一共{total}元。"]
+    if extra:
+        (_s2, _p2, noun2, mw2, *_r2), n2, p2 = extra
+        t2 = n2 * p2
+        s.append(f"{ta}又买了{zh_count(n2)}{mw2}{noun2}，每{mw2}{p2}元，花了{t2}元。")
+        total += t2
+        s.append(f"{ta}总共花了{total}元。")
+    bill = change_bill(total)
+    if bill == total:
+        s.append(f"{ta}给了收银员{bill}元，正好不用找零。")
+    else:
+        s.append(f"{ta}给了收银员{bill}元，找回{bill - total}元。")
+    return "".join(s)
+
+
+def distinct(rng, lo, hi, draw) -> list[str]:
+    """Between lo and hi sentences from draw(), each at most once."""
+    out = []
+    for _ in range(rng.randint(lo, hi)):
+        x = draw()
+        if x not in out:
+            out.append(x)
+    return out
+
+
+def _arith(rng):
+    op = rng.choice(["plus", "minus", "times"])
+    return op, {"plus": _plus, "minus": _minus, "times": _times}[op](rng)
+
+
+def en_arithmetic(rng):
+    def fact():
+        op, v = _arith(rng)
+        if op != "times" and v["a"] * v["b"] > 0 and rng.random() < 0.2:  # a word problem (nobody has 0 apples)
+            name, he, *_ = en_person(rng)
+            obj = rng.choice(ITEMS[:4])[1]
+            if op == "plus":
+                return f"{name} has {v['a']} {obj} and gets {v['b']} more, so now {he} has {v['c']}."
+            return f"{name} has {v['a']} {obj} and gives away {v['b']}, so {he} has {v['c']} left."
+        return f"{v['a']} {op} {v['b']} is {v['c']}."
+    return " ".join(distinct(rng, 4, 8, fact))
+
+
+def zh_arithmetic(rng):
+    words = rng.random() < 0.3  # some paragraphs write numbers in Chinese numerals
+
+    def fact():
+        op, v = _arith(rng)
+        if op != "times" and v["a"] * v["b"] > 0 and rng.random() < 0.2:  # a word problem (nobody has 0 apples)
+            name, ta = zh_person(rng)
+            _s, _p, noun, mw, *_r = rng.choice(ITEMS[:4])
+            a, b, c = (zh_count(v[k]) + mw for k in "abc")
+            if op == "plus":
+                return f"{name}有{a}{noun}，又买了{b}，现在一共有{c}。"
+            return f"{name}有{a}{noun}，送给朋友{b}，还剩{c}。"
+        a, b, c = (zh_number(v[k]) if words else str(v[k]) for k in "abc")
+        return f"{a}{ {'plus': '加', 'minus': '减', 'times': '乘'}[op] }{b}等于{c}。"
+    return "".join(distinct(rng, 4, 8, fact))
+
+
+def en_calendar(rng):
+    def fact():
+        i, m, k = rng.randrange(7), rng.randrange(12), rng.randint(2, 6)
+        return rng.choice([
+            f"The day after {EN_DAYS[i]} is {EN_DAYS[(i + 1) % 7]}.",
+            f"The day before {EN_DAYS[i]} is {EN_DAYS[i - 1]}.",
+            f"If today is {EN_DAYS[i]}, then in {k} days it will be {EN_DAYS[(i + k) % 7]}.",
+            f"If today is {EN_DAYS[i]}, then {k} days ago it was {EN_DAYS[(i - k) % 7]}.",
+            f"The month after {EN_MONTHS[m]} is {EN_MONTHS[(m + 1) % 12]}.",
+            f"{EN_MONTHS[m]} is month number {m + 1} of the year.",
+            f"{EN_MONTHS[m]} has {MONTH_DAYS[m]} days." if m != 1 else "February has 28 days, or 29 in a leap year.",
+            rng.choice(["A week has seven days.", "A year has twelve months.",
+                        "Saturday and Sunday are the weekend.", "A leap year has 366 days."]),
+        ])
+    return " ".join(distinct(rng, 4, 6, fact))
+
+
+def zh_calendar(rng):
+    def fact():
+        i, m, k = rng.randrange(7), rng.randrange(12), rng.randint(2, 6)
+        return rng.choice([
+            f"{ZH_DAYS[i]}的后一天是{ZH_DAYS[(i + 1) % 7]}。",
+            f"{ZH_DAYS[i]}的前一天是{ZH_DAYS[i - 1]}。",
+            f"如果今天是{ZH_DAYS[i]}，那么{zh_count(k)}天后是{ZH_DAYS[(i + k) % 7]}。",
+            f"如果今天是{ZH_DAYS[i]}，那么{zh_count(k)}天前是{ZH_DAYS[(i - k) % 7]}。",
+            f"{zh_month(m)}的下一个月是{zh_month((m + 1) % 12)}。",
+            f"{zh_month(m)}有{zh_number(MONTH_DAYS[m])}天。" if m != 1 else "二月有二十八天，闰年有二十九天。",
+            rng.choice(["一个星期有七天。", "一年有十二个月。", "星期六和星期日是周末。", "闰年有三百六十六天。"]),
+        ])
+    return "".join(distinct(rng, 4, 6, fact))
+
+
+def _report_rows(rng, cities):
+    rows = []
+    for city in rng.sample(cities, rng.randint(2, 4)):
+        w = rng.choice(REPORT_WEATHER)
+        lo_min, hi_max = REPORT_TEMPS[w[0]]
+        lo = rng.randint(lo_min, hi_max - 6)
+        rows.append((city, w, lo, rng.randint(lo + 3, min(lo + 12, hi_max))))
+    return rows
+
+
+def en_weather(rng):
+    day = rng.choice(EN_DAYS)
+    lines = [f"Weather report for {day}:"]
+    for city, w, lo, hi in _report_rows(rng, [c for c, _ in EN_CITIES]):
+        lines.append(f"{city}: {w[1]}, from {lo} to {hi} degrees. {w[2]}")
+    return "\n".join(lines)
+
+
+def zh_weather(rng):
+    day = rng.choice(ZH_DAYS)
+    lines = [f"{day}天气预报："]
+    for city, w, lo, hi in _report_rows(rng, [c for c, _ in ZH_CITIES]):
+        lines.append(f"{city}：{w[3]}，{zh_temp(lo)}到{zh_temp(hi)}。{w[4]}")
+    return "\n".join(lines)
+
+
+def _service(rng, lang, held_out, who):
+    """A customer-service exchange built from the dialogue intents (greeting, request, thanks),
+    never using a validation or test question, so fine-tuning evaluation stays honest."""
+    def pick(names, extra=()):
+        pool = [i for i in INTENTS if i[1] == lang and i[0] in names]
+        while True:
+            q, a = rng.choice(extra) if extra and rng.random() < 0.1 else intent_pair(rng.choice(pool), rng)
+            if q not in held_out:
+                return q, a
+
+    login = [(q, a) for lg, a, rows in LOGIN if lg == lang for split, q in rows if split == "train"]
+    turns = [pick(SERVICE_INTENTS, login)]
+    if rng.random() < 0.5:
+        turns.insert(0, pick(("hello", "good_morning", "how_are_you")))
+    if rng.random() < 0.5:
+        turns.append(pick(("thanks", "bye")))
+    customer, agent = who
+    return "\n".join(f"{customer}{q}\n{agent}{a}" for q, a in turns)
+
+
+SERVICE_INTENTS = ("password", "delete_account", "change_email", "charged_twice", "invoice", "payment_method",
+                   "order_status", "cancel", "address", "shipping", "refund")
+
+
+def en_service(rng, held_out):
+    return _service(rng, "en", held_out, ("Customer: ", "Agent: "))
+
+
+def zh_service(rng, held_out):
+    return _service(rng, "zh", held_out, ("顾客：", "客服："))
+
+
+def _ml(rng, lang):
+    en_name, zh_name, sentences = rng.choice(ML_CONCEPTS)
+    k = rng.randint(2, len(sentences))
+    keep = sorted(rng.sample(range(len(sentences)), k))
+    if lang == "en":
+        lead = rng.choice(["", f"A note on {en_name}. ", f"About {en_name}: "])
+        return lead + " ".join(sentences[i][0] for i in keep)
+    lead = rng.choice(["", f"关于{zh_name}的小知识：", f"说说{zh_name}。"])
+    return lead + "".join(sentences[i][1] for i in keep)
+
+
+def en_ml(rng):
+    return _ml(rng, "en")
+
+
+def zh_ml(rng):
+    return _ml(rng, "zh")
+
+
+def en_facts(rng):
+    def fact():
+        c, col, a, sci = rng.choice(CAPITALS), rng.choice(COLORS), rng.choice(ANIMALS), rng.choice(SCIENCE)
+        return rng.choice([
+            f"The capital of {c[0]} is {c[1]}.",
+            f"{cap(col[0])} is {col[1]}.",
+            f"A {a[0]} has {a[2]} legs.",
+            f"A {a[0]} says {a[3]}." if a[3] else f"A {a[0]} makes no sound we can hear.",
+            f"{cap(a[0])}s often live {a[5]}." if a[0] != "sheep" else f"Sheep often live {a[5]}.",
+            sci[0],
+        ])
+    return " ".join(distinct(rng, 3, 5, fact))
+
+
+def zh_facts(rng):
+    def fact():
+        c, col, a, sci = rng.choice(CAPITALS), rng.choice(COLORS), rng.choice(ANIMALS), rng.choice(SCIENCE)
+        return rng.choice([
+            f"{c[2]}的首都是{c[3]}。",
+            f"{col[2]}是{col[3]}的。",
+            f"{a[1]}有{zh_count(a[2])}条腿。",
+            f"{a[1]}的叫声是“{a[4]}”。" if a[4] else f"{a[1]}几乎不发出我们能听到的声音。",
+            f"{a[1]}常常生活{a[6]}。",
+            sci[1],
+        ])
+    return "".join(distinct(rng, 3, 5, fact))
+
+
+def _score_comment(k, n, lang):
+    """The teacher's comment is a fixed function of the score."""
+    if k == n:
+        return "A perfect score!" if lang == "en" else "全部做对了，太棒了！"
+    if 5 * k >= 4 * n:
+        return "Well done." if lang == "en" else "做得很好。"
+    return "Keep practising." if lang == "en" else "继续加油。"
+
+
+def _study_numbers(rng):
+    a, b = rng.choice([10, 15, 20, 25, 30, 40]), rng.choice([10, 15, 20, 30, 45])
+    n = rng.choice([5, 8, 10, 12, 15, 20])
+    return a, b, n, rng.randint(n // 2, n)
+
+
+def en_study(rng):
+    name, he, him, his = en_person(rng)
+    subj = rng.choice(EN_SUBJECTS)
+    a, b, n, k = _study_numbers(rng)
+    return (f"{name} is learning {subj}. Every day {he} studies for {a} minutes in the morning and {b} minutes "
+            f"in the evening, which is {a + b} minutes a day. Yesterday {he} took {en_a(subj + ' quiz')} "
+            f"with {n} questions and got {k} right, so {he} got {n - k if k < n else 'none'} wrong. "
+            f"{cap(his)} teacher said: \"{_score_comment(k, n, 'en')}\"")
+
+
+def zh_study(rng):
+    name, ta = zh_person(rng)
+    subj = rng.choice(ZH_SUBJECTS)
+    a, b, n, k = _study_numbers(rng)
+    return (f"{name}在学习{subj}。{ta}每天早上学习{zh_number(a)}分钟，晚上学习{zh_number(b)}分钟，"
+            f"一天一共学习{zh_number(a + b)}分钟。昨天的{subj}小测验有{zh_number(n)}道题，{ta}做对了{zh_count(k)}道，"
+            f"{f'做错了{zh_count(n - k)}道' if k < n else '一道也没有做错'}。老师说：“{_score_comment(k, n, 'zh')}”")
+
+
+def _schedule_numbers(rng):
+    wake = rng.choice([6 * 60, 6 * 60 + 30, 7 * 60, 7 * 60 + 30])
+    eat = rng.choice([15, 20, 30])
+    leave = wake + eat + rng.choice([20, 25, 30, 40])
+    walk = rng.choice([10, 15, 20, 25])
+    return wake, eat, leave, walk
+
+
+def en_schedule(rng):
+    name, he, him, his = en_person(rng)
+    wake, eat, leave, walk = _schedule_numbers(rng)
+    dest = rng.choice(["school", "work", "the office", "the library"])
+    return (f"{name} wakes up at {en_clock(wake)} every morning. {eat} minutes later, at {en_clock(wake + eat)}, "
+            f"{he} eats breakfast. {cap(he)} leaves home at {en_clock(leave)}, and the walk to {dest} takes {walk} "
+            f"minutes, so {he} arrives at {en_clock(leave + walk)}.")
+
+
+def zh_schedule(rng):
+    name, ta = zh_person(rng)
+    wake, eat, leave, walk = _schedule_numbers(rng)
+    dest = rng.choice(["学校", "公司", "办公室", "图书馆"])
+    return (f"{name}每天早上{zh_clock(wake)}起床。{zh_number(eat)}分钟后，也就是{zh_clock(wake + eat)}，{ta}吃早饭。"
+            f"{ta}{zh_clock(leave)}出门，走路去{dest}要{zh_number(walk)}分钟，所以{zh_clock(leave + walk)}到{dest}。")
+
+
+# (weight, English maker, Chinese maker); the service makers also take the held-out questions.
+KINDS = [
+    (18, en_story, zh_story), (11, en_shopping, zh_shopping), (10, en_arithmetic, zh_arithmetic),
+    (7, en_calendar, zh_calendar), (7, en_weather, zh_weather), (14, en_service, zh_service),
+    (8, en_ml, zh_ml), (9, en_facts, zh_facts), (8, en_study, zh_study), (8, en_schedule, zh_schedule),
+]
+
+
+def make_corpus(rng: random.Random, held_out: list[str]) -> str:
+    held = dict.fromkeys(held_out)  # a dict for O(1) membership with a fixed order
+    weights = [k[0] for k in KINDS]
+    paragraphs, size = [], 0
+    while size < CORPUS_BYTES:
+        kind = rng.choices(KINDS, weights)[0]
+        lang = rng.choice(["en", "zh"])
+        make = kind[1] if lang == "en" else kind[2]
+        p = make(rng, held) if make in (en_service, zh_service) else make(rng)
+        paragraphs.append(p)
+        size += len(p.encode("utf-8")) + 2
+    return "\n\n".join(paragraphs) + "\n"
+
+
+# =====================================================================================
+# Files
+# =====================================================================================
+
+def generate() -> dict[str, bytes]:
+    """All output files, as {relative path: bytes}."""
+    splits = make_dialogues(random.Random(SEED))
+    held_out = [r["question"] for s in ("validation", "test") for r in splits[s]]
+    out = {"corpus.txt": make_corpus(random.Random(SEED + 1), held_out).encode("utf-8")}
+    for name, rows in splits.items():
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        out[f"dialogues/{name}.jsonl"] = text.encode("utf-8")
+    return out
+
+
+def sha256sums(files: dict[str, bytes]) -> bytes:
+    return "".join(f"{hashlib.sha256(files[p]).hexdigest()}  {p}\n" for p in FILES).encode()
+
+
+def check(data_dir: Path) -> int:
+    """Regenerate in memory; compare with SHA256SUMS and with the files on disk."""
+    files = generate()
+    want = data_dir / "SHA256SUMS"
+    if not want.is_file():
+        print(f"{want} is missing; run `python data/generate.py` first.", file=sys.stderr)
+        return 1
+    problems = []
+    if sha256sums(files) != want.read_bytes():
+        problems.append("the regenerated files do not match SHA256SUMS (the generator changed?)")
+    for p in FILES:
+        disk = data_dir / p
+        if not disk.is_file() or disk.read_bytes() != files[p]:
+            problems.append(f"{p} on disk differs from the regenerated file")
+    for msg in problems:
+        print(msg, file=sys.stderr)
+    if not problems:
+        print(f"OK: {len(FILES)} files regenerate byte for byte and match {want}.")
+    return 1 if problems else 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--check", action="store_true", help="regenerate in memory and verify against SHA256SUMS")
+    ap.add_argument("--out", type=Path, default=HERE, metavar="DIR", help="output directory (default: data/)")
+    args = ap.parse_args(argv)
+    if args.check:
+        return check(args.out)
+    files = generate()
+    files["SHA256SUMS"] = sha256sums(files)
+    for p, b in files.items():
+        (args.out / p).parent.mkdir(parents=True, exist_ok=True)
+        (args.out / p).write_bytes(b)
+        print(f"{len(b):>9,} bytes  {args.out / p}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""The shipped data and its loaders.
+
+Independent references: hashlib over the files on disk (against data/SHA256SUMS), a second
+run of the generator in a fresh process, Python's own arithmetic and weekday order for the
+facts the text states, and a fake server (monkeypatched ``urlopen``) for the download.
+"""
+
+import hashlib
+import io
+import json
+import re
+import subprocess
+import sys
+from urllib.error import URLError
+
+import pytest
+
+from minisora import datasets
+from minisora.cli import main as cli_main
+from minisora.errors import UserError
+
+REPO = datasets.DATA_DIR.parent
+GENERATE = datasets.DATA_DIR / "generate.py"
+SPLITS = ("train", "validation", "test")
+ARTICLE_Q, ARTICLE_A = "我的账户为什么不能登录？", "请确认您的账户信息是否输入正确，或者尝试重置密码。"
+LOGIN_EN = ("Why can't I log in to my account?",
+            "Please check that your account details are entered correctly, or try resetting your password.")
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _rows(split):
+    lines = datasets.SHIPPED_DIALOGUES[split].read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return datasets.read_text(datasets.SHIPPED_CORPUS)
+
+
+# --- the generator ------------------------------------------------------------------
+
+
+def test_files_match_sha256sums():
+    listed = {}
+    for line in (datasets.DATA_DIR / "SHA256SUMS").read_text().splitlines():
+        digest, rel = line.split("  ")
+        listed[rel] = digest
+    assert sorted(listed) == sorted(["corpus.txt"] + [f"dialogues/{s}.jsonl" for s in SPLITS])
+    for rel, digest in listed.items():
+        assert hashlib.sha256((datasets.DATA_DIR / rel).read_bytes()).hexdigest() == digest, rel
+
+
+def test_generate_check_passes():
+    r = subprocess.run([sys.executable, str(GENERATE), "--check"], cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def test_regenerating_gives_the_same_bytes(tmp_path):
+    subprocess.run([sys.executable, str(GENERATE), "--out", str(tmp_path)], cwd=REPO, check=True, capture_output=True)
+    for rel in ["corpus.txt", "SHA256SUMS"] + [f"dialogues/{s}.jsonl" for s in SPLITS]:
+        assert (tmp_path / rel).read_bytes() == (datasets.DATA_DIR / rel).read_bytes(), rel
+
+
+def test_check_fails_on_a_changed_file(tmp_path):
+    subprocess.run([sys.executable, str(GENERATE), "--out", str(tmp_path)], cwd=REPO, check=True, capture_output=True)
+    (tmp_path / "dialogues" / "test.jsonl").write_text("{}\n")
+    r = subprocess.run([sys.executable, str(GENERATE), "--check", "--out", str(tmp_path)], cwd=REPO,
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "test.jsonl" in r.stderr
+
+
+# --- the corpus -----------------------------------------------------------------------
+
+
+def test_corpus_size_and_both_languages(corpus):
+    size = datasets.SHIPPED_CORPUS.stat().st_size
+    assert 500_000 <= size <= 900_000
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", corpus))
+    words = len(re.findall(r"[A-Za-z]+", corpus))
+    assert cjk >= 50_000 and words >= 30_000, (cjk, words)
+    assert corpus.endswith("\n") and not corpus.endswith("\n\n")
+    paragraphs = corpus[:-1].split("\n\n")  # a blank line between paragraphs, and only there
+    assert all(p and p.strip() == p for p in paragraphs)
+    assert len(set(paragraphs)) >= 0.9 * len(paragraphs)  # varied, not one paragraph repeated
+
+
+def test_corpus_arithmetic_is_correct(corpus):
+    ops = {"plus": int.__add__, "minus": int.__sub__, "times": int.__mul__,
+           "加": int.__add__, "减": int.__sub__, "乘": int.__mul__}
+    facts = re.findall(r"\b(\d+) (plus|minus|times) (\d+) is (\d+)\.", corpus)
+    facts += re.findall(r"(?<!\d)(\d+)(加|减|乘)(\d+)等于(\d+)。", corpus)
+    assert len(facts) > 1000
+    for a, op, b, c in facts:
+        assert ops[op](int(a), int(b)) == int(c), (a, op, b, c)
+
+
+def test_corpus_calendar_is_correct(corpus):
+    after = re.findall(r"The day after (\w+) is (\w+)\.", corpus)
+    later = re.findall(r"If today is (\w+), then in (\d) days it will be (\w+)\.", corpus)
+    assert len(after) > 20 and len(later) > 20
+    for d, e in after:
+        assert DAYS[(DAYS.index(d) + 1) % 7] == e
+    for d, k, e in later:
+        assert DAYS[(DAYS.index(d) + int(k)) % 7] == e
+
+
+def test_corpus_never_contains_a_held_out_question(corpus):
+    held_out = [r["question"] for s in ("validation", "test") for r in _rows(s)]
+    service = [q for q in held_out if not re.search(r"\d", q)]  # arithmetic facts are meant to be there
+    assert service
+    for q in held_out:
+        assert f": {q}\n" not in corpus and f"：{q}\n" not in corpus, q
+
+
+# --- the dialogues -----------------------------------------------------------------
+
+
+def test_dialogue_counts_and_languages():
+    rows = {s: _rows(s) for s in SPLITS}
+    total = sum(len(r) for r in rows.values())
+    assert total >= 500
+    assert 0.75 <= len(rows["train"]) / total <= 0.85
+    for r in rows.values():
+        assert set(r[0]) == {"question", "answer", "lang"}
+        zh = sum(x["lang"] == "zh" for x in r)
+        assert 0.4 <= zh / len(r) <= 0.6
+        for x in r:  # the lang tag agrees with the script
+            assert bool(re.search(r"[\u4e00-\u9fff]", x["question"])) == (x["lang"] == "zh"), x
+
+
+def test_splits_are_disjoint():
+    qs = {s: [r["question"] for r in _rows(s)] for s in SPLITS}
+    for s in SPLITS:
+        assert len(qs[s]) == len(set(qs[s])), f"repeated question in {s}"
+    assert not set(qs["train"]) & set(qs["validation"])
+    assert not set(qs["train"]) & set(qs["test"])
+    assert not set(qs["validation"]) & set(qs["test"])
+
+
+def test_article_example_and_its_paraphrases():
+    pairs = {s: datasets.load_dialogues(datasets.SHIPPED_DIALOGUES[s]) for s in SPLITS}
+    assert (ARTICLE_Q, ARTICLE_A) in pairs["train"]
+    assert ("账户无法登录怎么办？", ARTICLE_A) in pairs["validation"] + pairs["test"]
+    assert LOGIN_EN in pairs["train"]
+    for s in ("validation", "test"):  # held-out paraphrases in both languages, same answers
+        answers = [a for _, a in pairs[s]]
+        assert ARTICLE_A in answers and LOGIN_EN[1] in answers
+
+
+def test_dialogue_arithmetic_is_correct():
+    ops = {"plus": int.__add__, "minus": int.__sub__, "times": int.__mul__,
+           "加": int.__add__, "减": int.__sub__, "乘": int.__mul__}
+    n = 0
+    for s in SPLITS:
+        for r in _rows(s):
+            m = re.fullmatch(r"(\d+) (plus|minus|times) (\d+) is (\d+)\.|(\d+)(加|减|乘)(\d+)等于(\d+)。", r["answer"])
+            if m:
+                a, op, b, c = [g for g in m.groups() if g is not None]
+                assert ops[op](int(a), int(b)) == int(c)
+                assert a in r["question"] and b in r["question"]
+                n += 1
+    assert n > 200
+
+
+# --- loaders and their errors ---------------------------------------------------------
+
+
+def test_read_text_round_trip(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("hello 你好\n", encoding="utf-8")
+    assert datasets.read_text(p) == "hello 你好\n"
+
+
+@pytest.mark.parametrize("content, words", [
+    (None, "not found"),
+    (b"", "empty"),
+    (b"ok \xe4\xbd\xa0 \xff tail", "offset 7"),  # 0xff can never start a UTF-8 character
+])
+def test_read_text_errors(tmp_path, content, words):
+    p = tmp_path / "f.txt"
+    if content is not None:
+        p.write_bytes(content)
+    with pytest.raises(UserError, match=words):
+        datasets.read_text(p)
+
+
+def test_read_text_directory(tmp_path):
+    with pytest.raises(UserError, match="directory"):
+        datasets.read_text(tmp_path)
+
+
+def test_load_dialogues(tmp_path):
+    p = tmp_path / "d.jsonl"
+    p.write_text('{"question": "q1", "answer": "a1", "lang": "en"}\n\n{"question": "问", "answer": "答"}\n',
+                 encoding="utf-8")
+    assert datasets.load_dialogues(p) == [("q1", "a1"), ("问", "答")]
+
+
+@pytest.mark.parametrize("text, words", [
+    ('{"question": "q", "answer": "a"}\n{"question": "q2", "answer": \n', "line 2"),
+    ('{"question": "q", "answer": "a"}\n["q", "a"]\n', "line 2"),
+    ('{"question": "q"}\n', "line 1"),
+    ('{"question": "q", "answer": ""}\n', "line 1"),
+    ("\n\n", "empty"),
+])
+def test_load_dialogues_errors(tmp_path, text, words):
+    p = tmp_path / "d.jsonl"
+    p.write_text(text)
+    with pytest.raises(UserError, match=words):
+        datasets.load_dialogues(p)
+
+
+def test_load_dialogues_missing(tmp_path):
+    with pytest.raises(UserError, match="not found"):
+        datasets.load_dialogues(tmp_path / "nope.jsonl")
+
+
+def test_describe_counts_the_files():
+    text = datasets.describe_shipped_data()
+    for s in SPLITS:
+        assert f"{len(_rows(s)):,} {s} pairs" in text
+    assert f"{datasets.SHIPPED_CORPUS.stat().st_size:,}" in text
+
+
+# --- Tiny Shakespeare ---------------------------------------------------------------
+
+
+def _serve(monkeypatch, payload=None, error=None):
+    """Replace urlopen with a fake server that returns `payload` or raises `error`."""
+    calls = []
+
+    def fake_urlopen(url, timeout=None):
+        calls.append(url)
+        if error is not None:
+            raise error
+        return io.BytesIO(payload)
+
+    monkeypatch.setattr(datasets, "urlopen", fake_urlopen)
+    return calls
+
+
+def _pretend_published(monkeypatch, payload):
+    monkeypatch.setattr(datasets, "SHAKESPEARE_BYTES", len(payload))
+    monkeypatch.setattr(datasets, "SHAKESPEARE_SHA256", hashlib.sha256(payload).hexdigest())
+
+
+def test_download_rejects_wrong_bytes(tmp_path, monkeypatch):
+    good = b"First Citizen:\nBefore we proceed any further, hear me speak.\n"
+    _pretend_published(monkeypatch, good)
+    out = tmp_path / "sub" / "shakespeare.txt"
+    for bad in (good.replace(b"me", b"us"), good[:-1], good + b"x"):  # same size, shorter, longer
+        _serve(monkeypatch, bad)
+        with pytest.raises(UserError, match="not the expected file"):
+            datasets.download_shakespeare(out)
+        assert not out.exists()
+        assert not out.parent.exists() or not list(out.parent.iterdir())  # no temporary file left
+
+
+def test_download_keeps_verified_bytes(tmp_path, monkeypatch):
+    good = b"First Citizen:\nBefore we proceed any further, hear me speak.\n"
+    _pretend_published(monkeypatch, good)
+    calls = _serve(monkeypatch, good)
+    out = tmp_path / "sub" / "shakespeare.txt"
+    assert datasets.download_shakespeare(out) == out
+    assert out.read_bytes() == good and [p.name for p in out.parent.iterdir()] == ["shakespeare.txt"]
+    assert calls == [datasets.SHAKESPEARE_URL]
+    _serve(monkeypatch, error=URLError("offline"))  # a verified copy is reused without going online
+    assert datasets.download_shakespeare(out) == out
+
+
+def test_download_offline_is_a_user_error(tmp_path, monkeypatch, capsys):
+    _serve(monkeypatch, error=URLError("Temporary failure in name resolution"))
+    out = tmp_path / "shakespeare.txt"
+    with pytest.raises(UserError, match=r"name resolution.*are you online\?"):
+        datasets.download_shakespeare(out)
+    assert not out.exists()
+    assert cli_main(["data", "shakespeare", "--out", str(out)]) == 2
+    assert "are you online?" in capsys.readouterr().err
+
+
+def test_shared_shakespeare_checksum():
+    path = datasets.shared_shakespeare_path()
+    if path is None:
+        pytest.skip("no ../shared/data/tinyshakespeare.txt beside this checkout; nothing to verify offline")
+    data = path.read_bytes()
+    assert len(data) == datasets.SHAKESPEARE_BYTES
+    assert hashlib.sha256(data).hexdigest() == datasets.SHAKESPEARE_SHA256
