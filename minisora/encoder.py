@@ -96,6 +96,10 @@ class Encoder(nnx.Module):
 
     ``mlm_head=False`` builds the bare BertModel shape (what the parameter count
     and a ``BertModel`` import use); the pooler is built only when ``config.pooler``.
+
+    Options (ModelConfig): ``dtype`` is the compute dtype (parameters stay float32,
+    MLM logits come back float32), ``remat`` recomputes each block in the backward
+    pass, ``scan_layers`` stacks the blocks' weights and runs them with one scan.
     """
 
     def __init__(self, config: ModelConfig, rngs: nnx.Rngs, *, mlm_head: bool = True):
@@ -105,7 +109,16 @@ class Encoder(nnx.Module):
         self.seg_embed = _embed(config.type_vocab_size, config, rngs)  # E_seg (segments, C)
         self.embed_ln = _layer_norm(config, rngs)
         self.dropout = nnx.Dropout(config.dropout, rngs=rngs)
-        self.blocks = nnx.List([EncoderBlock(config, rngs) for _ in range(config.n_layers)])
+        if config.scan_layers:
+            # N blocks built at once by vmap: every weight gets a leading axis of size N
+            @nnx.split_rngs(splits=config.n_layers)
+            @nnx.vmap(in_axes=0, out_axes=0)
+            def stacked(rngs):
+                return EncoderBlock(config, rngs)
+
+            self.blocks = stacked(rngs)
+        else:
+            self.blocks = nnx.List([EncoderBlock(config, rngs) for _ in range(config.n_layers)])
         self.pooler = _linear(config.d_model, config.d_model, config, rngs) if config.pooler else None
         self.mlm = MLMHead(config, rngs) if mlm_head else None
 
@@ -122,11 +135,16 @@ class Encoder(nnx.Module):
         x = self.tok_embed(ids) + self.pos_embed(p) + self.seg_embed(segment_ids)  # (B, T, C)
         x = self.dropout(self.embed_ln(x), deterministic=deterministic)
         attn_mask = padding_mask(mask)  # (B, 1, 1, T): every query sees every real key
+
+        def layer(block, x):
+            return block(x, attn_mask, deterministic=deterministic)
+
+        if self.config.remat:  # recompute each block in the backward pass instead of storing it
+            layer = nnx.remat(layer)
+        if self.config.scan_layers:  # one compiled block for all N: compile time flat in depth
+            return nnx.scan(layer, in_axes=(0, nnx.Carry), out_axes=nnx.Carry)(self.blocks, x)
         for block in self.blocks:
-            if self.config.remat:  # recompute the block in the backward pass instead of storing it
-                x = nnx.remat(lambda blk, x, m: blk(x, m, deterministic=deterministic))(block, x, attn_mask)
-            else:
-                x = block(x, attn_mask, deterministic=deterministic)
+            x = layer(block, x)
         return x
 
     def pool(self, hidden, mask=None):
@@ -139,4 +157,4 @@ class Encoder(nnx.Module):
 
     def mlm_logits(self, hidden):
         """hidden (B, T, C) -> masked-LM logits (B, T, V), decoder tied to E_tok."""
-        return self.mlm(hidden, self.tok_embed)
+        return self.mlm(hidden, self.tok_embed).astype(jnp.float32)

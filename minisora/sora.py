@@ -1,0 +1,138 @@
+r"""Sora: a bidirectional encoder reads the prompt, an attention-LSTM writes the answer.
+
+The article's chain BERT → LSTM → Linear, made sound as an encoder–decoder
+(Luong, Pham & Manning 2015, "global attention" with input feeding):
+
+    e_1..e_S  = Encoder(x_1..x_S)                     bidirectional: the prompt is all given
+    m̄         = Σ_s m_s e_s / Σ_s m_s                 masked mean of the encoder outputs
+    h_0 = tanh(W_h m̄ + b_h),  c_0 = W_c m̄ + b_c,  h̃_0 = 0
+
+    for t = 1..T (input y_{t−1}; y_0 = BOS):
+      (h_t, c_t) = LSTM([E y_{t−1} ; h̃_{t−1}], (h_{t−1}, c_{t−1}))      input feeding
+      α_t        = softmax_s(h_t · k_s / √H  over real s),  k_s = W_a e_s  attention over the prompt
+      ctx_t      = Σ_s α_{t,s} e_s                                        (B, C)
+      h̃_t        = tanh(W_o [h_t ; ctx_t] + b_o)                          (B, C)
+      logits_t   = h̃_t Eᵀ + b_v                                           predicts y_t
+
+The decoder never sees y_t or later when it predicts y_t: the future leak of the
+article's "bidirectional encoder outputs into an LSTM trained on next tokens"
+cannot happen, because the bidirectional part only reads the prompt.
+
+Choices, and why:
+- input feeding: h̃_{t−1} (which carries ctx_{t−1}) is part of the next input, so
+  the decoder knows what it attended to last — Luong's §3.3.
+- k_s = W_a e_s is computed once per prompt, outside the time loop (the only
+  prompt-sized matmul); each step then costs one (S × H) dot per row.
+- one token embedding E shared by the encoder, the decoder's input and its output
+  head (tied, as BERT's MLM head and GPT-2's LM head are). Untied, the head alone
+  would be V·C weights — most of a tiny model — learnt from the decoder's tokens only.
+
+The decoding state is constant-size: {h, c, h̃} of the LSTM plus the encoder
+outputs, their keys and the prompt mask; ``cache_len`` is accepted (the shared
+interface) and unused.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from .attention import attention, padding_mask
+from .encoder import Encoder
+from .lstm import LSTMCell
+from .models import ModelConfig
+from .tokenizer import BOS_ID
+
+
+class AttentionLSTMCell(nnx.Module):
+    """One decoder step: (h, c, h̃) and E y_{t−1}  ->  (h_t, c_t, h̃_t), attending over the prompt."""
+
+    def __init__(self, config: ModelConfig, rngs: nnx.Rngs):
+        C, H, dtype = config.d_model, config.d_lstm, jnp.dtype(config.dtype)
+        self.lstm = LSTMCell(2 * C, H, rngs=rngs, dtype=dtype)  # input [E y_{t−1} ; h̃_{t−1}]
+        self.W_o = nnx.Linear(H + C, C, dtype=dtype, rngs=rngs)  # h̃_t = tanh(W_o [h_t ; ctx_t] + b_o)
+
+    def __call__(self, carry, e_t):
+        h, c, h_tilde, enc, keys, enc_mask = carry  # the last three are the prompt: read, never changed
+        (h_t, c_t), _ = self.lstm((h, c), jnp.concatenate([e_t, h_tilde], axis=-1))  # (B, H)
+        # one-head attention: query h_t (B, 1, 1, H), keys (B, 1, S, H), values e_s (B, 1, S, C)
+        ctx_t = attention(h_t[:, None, None], keys[:, None], enc[:, None], padding_mask(enc_mask))[:, 0, 0]  # (B, C)
+        h_tilde_t = jnp.tanh(self.W_o(jnp.concatenate([h_t, ctx_t], axis=-1)))  # (B, C)
+        return (h_t, c_t, h_tilde_t, enc, keys, enc_mask), h_tilde_t
+
+
+class Sora(nnx.Module):
+    """Encoder (BERT layout, with MLM head) -> attention-LSTM decoder -> tied vocabulary head."""
+
+    def __init__(self, config: ModelConfig, rngs: nnx.Rngs):
+        self.config = config
+        C, H, dtype = config.d_model, config.d_lstm, jnp.dtype(config.dtype)
+        self.encoder = Encoder(config, rngs)  # owns E, shared with the decoder
+        self.W_h = nnx.Linear(C, H, dtype=dtype, rngs=rngs)  # h_0 = tanh(W_h m̄ + b_h)
+        self.W_c = nnx.Linear(C, H, dtype=dtype, rngs=rngs)  # c_0 = W_c m̄ + b_c
+        self.W_a = nnx.Linear(C, H, use_bias=False, dtype=dtype, rngs=rngs)  # k_s = W_a e_s
+        self.cell = AttentionLSTMCell(config, rngs)
+        self.b_v = nnx.Param(jnp.zeros((config.vocab_size,), jnp.float32))  # output bias
+        self.dropout = nnx.Dropout(config.dropout, rngs=rngs)
+
+    # --- pieces ---------------------------------------------------------------------
+
+    def _start(self, enc, enc_mask) -> dict:
+        """Encoder outputs (B, S, C) -> the decoder's state before its first input."""
+        m = enc_mask.astype(enc.dtype)[..., None]  # (B, S, 1)
+        m_bar = (enc * m).sum(axis=1) / jnp.maximum(m.sum(axis=1), 1)  # (B, C)
+        h_tilde = jnp.zeros_like(m_bar)  # (B, C): nothing attended yet
+        return {
+            "h": jnp.tanh(self.W_h(m_bar)), "c": self.W_c(m_bar), "h_tilde": h_tilde,  # (B, H), (B, H), (B, C)
+            "enc": enc, "keys": self.W_a(enc), "enc_mask": enc_mask,  # (B, S, C), (B, S, H), (B, S)
+        }
+
+    def _head(self, h_tilde):
+        """h̃ (…, C) -> logits (…, V) = h̃ Eᵀ + b_v, in float32."""
+        return (self.encoder.tok_embed.attend(h_tilde) + self.b_v[...]).astype(jnp.float32)
+
+    @staticmethod
+    def _carry(state: dict):
+        return state["h"], state["c"], state["h_tilde"], state["enc"], state["keys"], state["enc_mask"]
+
+    @staticmethod
+    def _state(carry) -> dict:
+        return dict(zip(("h", "c", "h_tilde", "enc", "keys", "enc_mask"), carry))
+
+    # --- the model interface (see models.py) -----------------------------------------
+
+    def __call__(self, src_ids, src_mask, dec_in, *, deterministic: bool = True):
+        """Teacher-forced: prompt (B, S) + decoder input [BOS, y_1 … y_{T−1}] (B, T)
+        -> (mlm_logits (B, S, V), dec_logits (B, T, V)); dec_logits[:, t] predicts y_{t+1}."""
+        enc = self.encoder(src_ids, src_mask, deterministic=deterministic)  # (B, S, C)
+        mlm_logits = self.encoder.mlm_logits(enc)  # (B, S, V)
+        e = self.dropout(self.encoder.tok_embed(dec_in), deterministic=deterministic)  # (B, T, C)
+
+        # lax.scan over time: one compiled step whatever T (see lstm.unroll). The cell's
+        # weights enter as explicit loop state, split once and merged inside the body.
+        graphdef, params = nnx.split(self.cell)
+
+        def body(loop, e_t):
+            params, carry = loop
+            carry, h_tilde_t = nnx.merge(graphdef, params)(carry, e_t)
+            return (params, carry), h_tilde_t
+
+        carry = self._carry(self._start(enc, src_mask))
+        _, h_tilde = jax.lax.scan(body, (params, carry), jnp.swapaxes(e, 0, 1))  # (T, B, C)
+        h_tilde = self.dropout(jnp.swapaxes(h_tilde, 0, 1), deterministic=deterministic)  # (B, T, C)
+        return mlm_logits, self._head(h_tilde)  # the (B, T, V) head runs once, outside the loop
+
+    def prefill(self, prompt_ids, prompt_mask, cache_len: int):
+        """Encode a left-padded prompt (B, P) and feed BOS -> (logits (B, V) of the first token, state)."""
+        del cache_len  # the LSTM's state does not grow with the output
+        enc = self.encoder(prompt_ids, prompt_mask)  # (B, P, C)
+        bos = jnp.full((prompt_ids.shape[0],), BOS_ID, jnp.int32)
+        return self.step(self._start(enc, prompt_mask), bos)
+
+    def step(self, state: dict, token):
+        """One token per row (B,) -> (logits (B, V) of the next token, new state)."""
+        carry, h_tilde_t = self.cell(self._carry(state), self.encoder.tok_embed(token))  # (B, C)
+        return self._head(h_tilde_t), self._state(carry)
