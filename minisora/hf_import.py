@@ -143,3 +143,114 @@ def gpt2_from_hf(path) -> tuple[ModelConfig, nnx.State]:
         raise UserError("This GPT-2's output head is not tied to its token embedding; minisora's ChatGPT ties them.")
     abstract = nnx.eval_shape(lambda: ChatGPT(config, rngs=nnx.Rngs(0)))
     return config, fill(nnx.state(abstract, nnx.Param), gpt2_table(config.n_layers), tensors)
+
+
+# --- BERT -------------------------------------------------------------------------------
+# BertModel / BertForMaskedLM map onto minisora's Encoder (Sora's encoder). Differences
+# in layout: torch's nn.Linear stores weights as (out, in), the transpose of our kernel;
+# BERT's separate query / key / value concatenate (columns [q | k | v]) into our fused
+# ``attn.qkv``; the MLM decoder is tied to the word embeddings, as ours is.
+
+BERT_IGNORED = ("embeddings.position_ids", "cls.predictions.decoder.", "cls.seq_relationship.")
+
+
+def bert_config(hf: dict, *, pooler: bool) -> ModelConfig:
+    """ModelConfig (model="sora") of a BertConfig dict, refusing what our encoder does not implement."""
+    act = hf.get("hidden_act", "gelu")
+    if act != "gelu":
+        raise UserError(f"This BERT uses activation {act!r}; minisora's encoder uses the exact (erf) GELU.")
+    if hf.get("position_embedding_type") not in (None, "absolute"):
+        raise UserError(f"This BERT uses {hf['position_embedding_type']!r} positions; minisora's encoder learns absolute ones.")
+    C = hf["hidden_size"]
+    return ModelConfig(
+        model="sora",
+        vocab_size=hf["vocab_size"],
+        d_model=C,
+        n_heads=hf["num_attention_heads"],
+        n_layers=hf["num_hidden_layers"],
+        d_ff=hf["intermediate_size"],
+        max_len=hf["max_position_embeddings"],
+        dropout=hf.get("hidden_dropout_prob", 0.1),
+        layer_norm_eps=hf.get("layer_norm_eps", 1e-12),
+        type_vocab_size=hf.get("type_vocab_size", 2),
+        pooler=pooler,
+        d_lstm=C,
+    )
+
+
+def bert_tensors(tensors: dict, n_layers: int) -> dict:
+    """HF BERT tensors -> the same names in our layout: Linear weights transposed to (in, out),
+    query/key/value fused into ``attention.self.qkv``, old ``gamma``/``beta`` names renamed."""
+    t = {}
+    for name, x in strip_prefix(tensors, "bert.").items():
+        name = name.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias")
+        if name.startswith(BERT_IGNORED):
+            continue
+        linear = name.endswith(".weight") and x.ndim == 2 and "embeddings." not in name
+        t[name] = np.asarray(x).T if linear else x
+    for i in range(n_layers):
+        p = f"encoder.layer.{i}.attention.self."
+        for w in ("weight", "bias"):
+            parts = [t.pop(p + f"{n}.{w}", None) for n in ("query", "key", "value")]
+            if all(x is not None for x in parts):
+                t[p + f"qkv.{w}"] = np.concatenate(parts, axis=-1)  # (C, 3C) kernel, (3C,) bias
+    return t
+
+
+def bert_table(n_layers: int, *, pooler: bool, mlm: bool) -> dict:
+    """Our Encoder's parameter path -> tensor name (after ``bert_tensors``)."""
+    table = {
+        ("tok_embed", "embedding"): "embeddings.word_embeddings.weight",
+        ("pos_embed", "embedding"): "embeddings.position_embeddings.weight",
+        ("seg_embed", "embedding"): "embeddings.token_type_embeddings.weight",
+    }
+    layers = {("embed_ln",): "embeddings.LayerNorm"}
+    for i in range(n_layers):
+        b = f"encoder.layer.{i}."
+        layers |= {
+            ("blocks", i, "attn", "qkv"): b + "attention.self.qkv",
+            ("blocks", i, "attn", "out"): b + "attention.output.dense",
+            ("blocks", i, "ln1"): b + "attention.output.LayerNorm",
+            ("blocks", i, "fc1"): b + "intermediate.dense",
+            ("blocks", i, "fc2"): b + "output.dense",
+            ("blocks", i, "ln2"): b + "output.LayerNorm",
+        }
+    if pooler:
+        layers[("pooler",)] = "pooler.dense"
+    if mlm:
+        layers |= {("mlm", "transform"): "cls.predictions.transform.dense",
+                   ("mlm", "ln"): "cls.predictions.transform.LayerNorm"}
+        table[("mlm", "bias")] = "cls.predictions.bias"
+    for ours, theirs in layers.items():
+        w = "scale" if theirs.endswith("LayerNorm") else "kernel"
+        table[(*ours, w)] = f"{theirs}.weight"
+        table[(*ours, "bias")] = f"{theirs}.bias"
+    return table
+
+
+def bert_from_hf(path) -> tuple[ModelConfig, nnx.State]:
+    """A BertModel / BertForMaskedLM folder -> (ModelConfig of a Sora, its encoder's parameters).
+
+    The State holds ``encoder.…`` paths only (the LSTM decoder keeps its fresh
+    initialisation); ``state["encoder"]`` fits a bare ``Encoder(config, …,
+    mlm_head=<the folder has an MLM head>)``. The pooler is imported when present.
+    """
+    from .encoder import Encoder
+
+    hf, tensors = read_hf_folder(path)
+    if hf["model_type"] != "bert":
+        raise UserError(f"{path} holds a {hf['model_type']!r} model, not BERT.")
+    plain = strip_prefix(tensors, "bert.")
+    config = bert_config(hf, pooler="pooler.dense.weight" in plain)
+    mlm = "cls.predictions.bias" in plain
+    decoder = plain.get("cls.predictions.decoder.weight")
+    if decoder is not None and not np.array_equal(decoder, plain.get("embeddings.word_embeddings.weight")):
+        raise UserError("This BERT's MLM decoder is not tied to its word embeddings; minisora's encoder ties them.")
+    t = bert_tensors(tensors, config.n_layers)
+    table = bert_table(config.n_layers, pooler=config.pooler, mlm=mlm)
+    unused = sorted(set(t) - set(table.values()))
+    if unused:
+        raise UserError(f"The checkpoint has tensors minisora's encoder does not implement: {', '.join(unused[:3])}.")
+    abstract = nnx.eval_shape(lambda: Encoder(config, nnx.Rngs(0), mlm_head=mlm))
+    encoder = fill(nnx.state(abstract, nnx.Param), table, t)
+    return config, nnx.State({"encoder": encoder})
