@@ -104,12 +104,14 @@ def mesh_str(mesh: Mesh) -> str:
 RULES = (
     (r"(wte|tok_embed)/embedding", P("model", "fsdp"), "token table (V, C): vocab rows over model, width over fsdp"),
     (r"(wpe|pos_embed|seg_embed)/embedding", P(None, "fsdp"), "position/segment table (L, C): width over fsdp"),
-    (r"(qkv|fc|fc1|transform|pooler)/kernel", P("fsdp", "model"), "column-parallel (C_in, C_out): outputs over model"),
-    (r"(out|proj|fc2)/kernel", P("model", "fsdp"), "row-parallel (C_in, C_out): inputs over model"),
-    (r"(qkv|fc|fc1|transform|pooler)/bias", P("model"), "bias of a column-parallel matrix: follows its outputs"),
-    (r"(W|U)/kernel", P("fsdp", "model"), "LSTM gates (D, 4H): the four gates' outputs over model"),
-    (r"U/bias", P("model"), "LSTM gate bias (4H,): follows the gates"),
-    (r"(scale|bias)", P(), "LayerNorm and row-parallel biases (C,): replicated (too small to split)"),
+    (r"(b_v|mlm/bias)", P("model"), "vocabulary bias (V,): follows the token table's rows"),
+    (r"(qkv|fc|fc1|transform|pooler|W_h|W_c|W_a)/kernel", P("fsdp", "model"),
+     "column-parallel (C_in, C_out): outputs over model"),
+    (r"(out|proj|fc2|W_o)/kernel", P("model", "fsdp"), "row-parallel (C_in, C_out): inputs over model"),
+    (r"(qkv|fc|fc1|transform|pooler|W_h|W_c)/bias", P("model"), "bias of a column-parallel matrix: follows its outputs"),
+    (r"lstm/(W|U)/kernel", P("fsdp", "model"), "LSTM gates (D, 4H): the four gates' outputs over model"),
+    (r"lstm/U/bias", P("model"), "LSTM gate bias (4H,): follows the gates"),
+    (r"(scale|bias)", P(), "LayerNorm, row-parallel biases (C,): replicated (too small to split)"),
 )
 
 
@@ -262,3 +264,39 @@ def initialize_distributed(coordinator: str | None = None, num_processes: int | 
 def is_main_process() -> bool:
     """Process 0 writes logs, plots and the run's config; every process writes its checkpoint shards."""
     return jax.process_index() == 0
+
+
+# --- profiling ----------------------------------------------------------------------------------------
+
+
+class StepProfiler:
+    """``--profile DIR``: a ``jax.profiler`` trace of a few train steps, for TensorBoard's profile
+    plugin (``tensorboard --logdir DIR``) or Perfetto (open ``DIR/plugins/profile/*/*.trace.json.gz``
+    at ui.perfetto.dev). The trace starts after the first step (that one is mostly compilation)
+    and stops ``n_steps`` later; with no DIR every call does nothing.
+
+    Call ``step(t, outputs)`` at the top of each iteration with the previous step's outputs, and
+    ``close()`` when the loop ends."""
+
+    def __init__(self, log_dir=None, first_step: int = 0, n_steps: int = 3):
+        self.log_dir, self.start, self.stop = log_dir, first_step + 1, first_step + 1 + n_steps
+        self.running = False
+
+    def step(self, t: int, outputs=None) -> None:
+        if self.log_dir is None:
+            return
+        if t == self.start and not self.running:
+            jax.block_until_ready(outputs)  # the trace shows whole steps, not the tail of the one before
+            os.makedirs(self.log_dir, exist_ok=True)
+            jax.profiler.start_trace(str(self.log_dir))
+            self.running = True
+        elif t == self.stop:
+            self.close(outputs)
+
+    def close(self, outputs=None) -> None:
+        if self.running:
+            jax.block_until_ready(outputs)
+            jax.profiler.stop_trace()
+            self.running = False
+            if is_main_process():
+                print(f"profile of steps {self.start}..{self.stop - 1} -> {self.log_dir} (tensorboard --logdir {self.log_dir})")
