@@ -152,21 +152,37 @@ def _finetune(args) -> None:
     finetune_command(args)
 
 
+def _add_optimizer_flags(p) -> None:
+    """Flags pretrain and finetune share. Unset ones take TrainConfig's defaults (or, with
+    --resume, the run's saved values)."""
+    p.add_argument("--steps", type=int, help="total optimizer steps (default 1000 pretrain, 500 finetune)")
+    p.add_argument("--optimizer", choices=("sgd", "momentum", "adamw"), help="default adamw")
+    p.add_argument("--lr", type=float, help="peak learning rate (default: sgd 0.5, momentum 0.05, adamw 1e-3)")
+    p.add_argument("--min-lr", type=float, help="learning rate at the end of the cosine (default lr/10)")
+    p.add_argument("--warmup", type=int, help="linear warm-up steps (default 10%% of the steps, at most 100)")
+    p.add_argument("--weight-decay", type=float, help="AdamW weight decay on matrices (default 0.1)")
+    p.add_argument("--clip", type=float, help="global gradient-norm clip (default 1.0; 0 = off)")
+    p.add_argument("--batch-size", type=int, help="default 16")
+    p.add_argument("--seed", type=int, help="default 0")
+    p.add_argument("--checkpoint-every", type=int, metavar="K", help="default 200")
+    p.add_argument("--keep", type=int, metavar="N", help="checkpoints kept (default 3)")
+    p.add_argument("--eval-every", type=int, metavar="K", help="default 100")
+    p.add_argument("--eval-batches", type=int, metavar="N", help="held-out batches per evaluation (default 8)")
+    p.add_argument("--log-every", type=int, metavar="K", help="default 10")
+
+
 def _add_training(sub) -> None:
     p = sub.add_parser("pretrain", help="pre-train a Sora or ChatGPT on a text corpus")
     p.add_argument("--model", default="gpt", help="gpt (ChatGPT) or sora")
     p.add_argument("--corpus", required=True, metavar="FILE")
     p.add_argument("--tokenizer", metavar="DIR", help="a trained tokenizer (default: train one into the run)")
+    p.add_argument("--vocab-size", type=int, default=2000, help="size of the tokenizer trained when --tokenizer is absent")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
     p.add_argument("--preset", default="tiny")
-    p.add_argument("--steps", type=int, default=1000)
-    p.add_argument("--optimizer", default="adamw", help="sgd, momentum or adamw")
-    p.add_argument("--lr", type=float)
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--seq-len", type=int, default=128)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--checkpoint-every", type=int, default=200, metavar="K")
-    p.add_argument("--eval-every", type=int, default=100, metavar="K")
+    p.add_argument("--dropout", type=float, help="dropout rate (default: the preset's)")
+    p.add_argument("--seq-len", type=int, help="tokens per row (default 128; Sora: prefix + continuation)")
+    p.add_argument("--prefix-len", type=int, help="Sora: encoder tokens per row (default half of --seq-len)")
+    _add_optimizer_flags(p)
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its newest good checkpoint")
     p.set_defaults(func=_pretrain)
 
@@ -174,14 +190,9 @@ def _add_training(sub) -> None:
     f.add_argument("--from", dest="source", required=True, metavar="RUN_DIR")
     f.add_argument("--dialogues", required=True, metavar="FILE")
     f.add_argument("--out", required=True, metavar="RUN_DIR")
-    f.add_argument("--steps", type=int, default=500)
-    f.add_argument("--optimizer", default="adamw")
-    f.add_argument("--lr", type=float)
-    f.add_argument("--batch-size", type=int, default=16)
-    f.add_argument("--seed", type=int, default=0)
-    f.add_argument("--checkpoint-every", type=int, default=200, metavar="K")
-    f.add_argument("--eval-every", type=int, default=100, metavar="K")
-    f.add_argument("--resume", action="store_true")
+    f.add_argument("--seq-len", type=int, help="ChatGPT: tokens per dialogue (default: the longest, up to the context)")
+    _add_optimizer_flags(f)
+    f.add_argument("--resume", action="store_true", help="continue the run in --out from its newest good checkpoint")
     f.set_defaults(func=_finetune)
 
 
