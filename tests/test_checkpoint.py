@@ -1,0 +1,111 @@
+"""Checkpoints: exact round trip, keep-last-N, and recovery from half-written or garbage ones."""
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from minisora import checkpoint, data
+from minisora.errors import UserError
+
+
+def _state(seed=0):
+    rng = np.random.default_rng(seed)
+    params = {"w": jnp.asarray(rng.normal(size=(3, 4)), jnp.float32), "b": jnp.asarray(rng.normal(size=4), jnp.float32)}
+    tx = optax.adamw(1e-3)
+    opt_state = tx.init(params)
+    _, opt_state = tx.update(params, opt_state, params)  # non-trivial moments and count
+    return params, opt_state
+
+
+def _equal(a, b):
+    import jax
+
+    la, lb = jax.tree.leaves(a), jax.tree.leaves(b)
+    return len(la) == len(lb) and all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(la, lb))
+
+
+def test_round_trip_is_exact_and_keeps_last_n(tmp_path):
+    rng = data.make_rng(3)
+    rng.random(5)
+    mgr = checkpoint.manager(tmp_path, keep=2)
+    for step in (1, 2, 3):
+        params, opt_state = _state(step)
+        checkpoint.save(mgr, step, params, opt_state, json.loads(json.dumps(data.rng_state(rng))))
+    assert sorted(mgr.all_steps()) == [2, 3]  # keep the newest two
+    like_p, like_o = _state(99)
+    step, params, opt_state, data_state = checkpoint.restore(mgr, like_p, like_o)
+    mgr.close()
+    assert step == 3
+    assert _equal((params, opt_state), _state(3))
+    other = data.make_rng(0)
+    data.set_rng_state(other, data_state)
+    np.testing.assert_array_equal(other.random(4), rng.random(4))
+
+
+def _two_good_checkpoints(run_dir):
+    mgr = checkpoint.manager(run_dir, keep=5)
+    for step in (10, 20):
+        checkpoint.save(mgr, step, *_state(step), {"n": step})
+    mgr.close()
+    return run_dir / "checkpoints"
+
+
+def test_garbage_newest_checkpoint_falls_back_to_previous(tmp_path, capsys):
+    ckpt = _two_good_checkpoints(tmp_path)
+    (ckpt / "30" / "params").mkdir(parents=True)  # a step directory cut off mid-write
+    (ckpt / "30" / "params" / "junk").write_bytes(b"\x00garbage")
+    (ckpt / "40.orbax-checkpoint-tmp-1234").mkdir()  # orbax's temporary directory, never renamed
+    mgr = checkpoint.manager(tmp_path, keep=5)
+    step, params, opt_state, meta = checkpoint.restore(mgr, *_state(0))
+    assert step == 20 and meta == {"n": 20} and _equal((params, opt_state), _state(20))
+    assert "checkpoint 30 is unreadable" in capsys.readouterr().out
+    assert (ckpt / "30.corrupt").exists() and not (ckpt / "30").exists()  # set aside, not deleted
+    checkpoint.save(mgr, 30, *_state(30), {"n": 30})  # the step can be written again
+    mgr.close()
+
+
+def test_no_good_checkpoint_is_a_user_error(tmp_path):
+    ckpt = tmp_path / "checkpoints"
+    (ckpt / "5").mkdir(parents=True)
+    (ckpt / "5" / "junk").write_text("x")
+    with pytest.raises(UserError, match="corrupt"):
+        checkpoint.restore(checkpoint.manager(tmp_path), *_state(0))
+    with pytest.raises(UserError, match="no checkpoints"):
+        checkpoint.restore_params(tmp_path / "elsewhere", _state(0)[0])
+    with pytest.raises(UserError, match="no complete checkpoint"):
+        checkpoint.restore(checkpoint.manager(tmp_path / "empty"), *_state(0))
+
+
+WRITER = textwrap.dedent("""
+    import sys, jax.numpy as jnp
+    from minisora import checkpoint
+    mgr = checkpoint.manager(sys.argv[1], keep=100)
+    step = 0
+    while True:  # write 16 MB checkpoints until killed
+        step += 1
+        checkpoint.save(mgr, step, {"x": jnp.full((4, 1024, 1024), float(step))}, None, {"step": step})
+        print(step, flush=True)
+""")
+
+
+def test_kill_9_mid_write_leaves_a_resumable_run(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "1"  # one complete checkpoint exists
+        time.sleep(0.3)  # somewhere inside a later write
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    mgr = checkpoint.manager(tmp_path, keep=100)
+    step, params, _, meta = checkpoint.restore(mgr, {"x": jnp.zeros((4, 1024, 1024))})
+    mgr.close()
+    assert step >= 1 and meta == {"step": step}
+    assert float(params["x"].min()) == float(params["x"].max()) == float(step)  # complete, not torn
