@@ -1,11 +1,14 @@
 """Write minisora's shipped data: a bilingual pre-training corpus and question/answer dialogues.
 
-Every sentence comes from the word lists and templates in this file, written for minisora
-(MIT, like the rest of the repository); nothing is copied from elsewhere. The text is built
-to be *learnable* by a model of about a million parameters: the same kinds of paragraph
-recur with different slot values, and every fact is consistent (7 plus 5 is always 12, the
-day after Monday is always Tuesday, rain always means an umbrella, an answer is a fixed
-function of the question's intent and its slots).
+Every sentence comes from the templates in this file and the word lists in lexicon.py, both
+written for minisora (MIT, like the rest of the repository); nothing is copied from elsewhere.
+The text is built to be *learnable* by a model of about a million parameters: the same kinds
+of paragraph recur with different slot values, and every fact is consistent (7 plus 5 is
+always 12, the day after Monday is always Tuesday, rain always means an umbrella, a made-up
+town always lies on the same river, an answer is a fixed function of the question's intent
+and its slots). It is also *varied* enough for a real tokenizer: thousands of distinct words
+in each language (every inflection of every English verb and noun, Chinese words, idioms and
+names), so that SentencePiece can learn a unigram vocabulary of 12,000 pieces from it.
 
 Output (paths relative to the output directory, ``data/`` by default):
     corpus.txt                  English and Chinese paragraphs, separated by blank lines
@@ -14,8 +17,9 @@ Output (paths relative to the output directory, ``data/`` by default):
     dialogues/test.jsonl
     SHA256SUMS                  `cd data && sha256sum -c SHA256SUMS` verifies the files
 
-Determinism: one seeded ``random.Random`` per output, lists only (never sets or ``hash()``),
-integer seeds, so the bytes are the same on every run and every Python >= 3.10.
+Determinism: one seeded ``random.Random`` per output (the made-up world of towns, people and
+products has its own), lists and dicts only (never sets or ``hash()``), integer seeds, so the
+bytes are the same on every run and every Python >= 3.10.
 
 Usage, from the repository root:
     python data/generate.py             # (re)write the files in data/
@@ -30,10 +34,14 @@ import hashlib
 import json
 import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+import lexicon as lx  # the word lists, beside this file
+
 SEED = 20240229
-CORPUS_BYTES = 720_000  # stop adding paragraphs once the corpus is this large
+CORPUS_BYTES = 940_000  # stop adding paragraphs once the corpus is this large
+EN_SHARE = 0.4  # of paragraphs; Chinese paragraphs carry more distinct pieces per byte
 HERE = Path(__file__).resolve().parent
 FILES = ("corpus.txt", "dialogues/train.jsonl", "dialogues/validation.jsonl", "dialogues/test.jsonl")
 
@@ -1073,11 +1081,832 @@ def zh_schedule(rng):
             f"{ta}{zh_clock(leave)}出门，走路去{dest}要{zh_number(walk)}分钟，所以{zh_clock(leave + walk)}到{dest}。")
 
 
+# =====================================================================================
+# Vocabulary-rich paragraphs. The word lists in lexicon.py give thousands of distinct
+# words in each language (every inflection of every English verb and noun), so that a
+# tokenizer of 8,000 or more pieces has enough to learn from. A fixed made-up "world"
+# (towns, people, products; drawn once from its own seed) gives every name one set of
+# facts, so a fact about Abermouth or 青石镇 is the same everywhere it appears.
+# =====================================================================================
+
+EN_NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                   "eleven", "twelve"]
+EN_ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"]
+PETS = ["hamster", "goldfish", "rabbit", "tortoise", "parrot", "hedgehog", "snail", "silkworm", "goat", "donkey",
+        "pigeon", "gecko", "alpaca"]
+PETS = [a for a in lx.ANIMALS if a[0].split("/")[0] in PETS]
+ZH_COLOUR = dict(c[:2] for c in lx.COLOURS) | {"clear": "无色透明", "milky white": "乳白色"}
+TOWN_KINDS = [("village", "村子", "个"), ("town", "镇", "座"), ("city", "城市", "座")]
+
+
+@dataclass
+class Town:
+    en: str
+    zh: str
+    kind: tuple  # ("village", "村子", measure word), ("town", "镇", ...) or ("city", "城市", ...)
+    small: bool
+    region: tuple  # (English, Chinese) rows of the lexicon tables, here and below
+    river: tuple
+    people: int
+    festival: tuple
+    season: tuple
+    food: tuple
+    trade: tuple  # a PROFESSIONS row
+
+
+@dataclass
+class Person:
+    en: str | None  # people with Chinese names appear in the Chinese text only
+    zh: str
+    gender: str
+    town: Town
+    age: int
+    job: tuple
+    hobby: tuple
+    sport: tuple
+    instrument: tuple
+    since: int  # the age at which they started playing it
+    colour: tuple
+    food: tuple
+    pet: tuple
+    traits: list  # two TRAITS rows
+    relative: tuple  # a RELATIVES row
+    relative_job: tuple
+
+
+@dataclass
+class Product:
+    name: str  # brand and model, spelled the same in both languages
+    brand: str
+    kind: tuple  # a PRODUCTS row
+    grams: int
+    price: int
+    colours: list
+    good: tuple
+    bad: tuple
+    town: Town
+
+
+@dataclass
+class World:
+    towns: list
+    roads: list  # (town, town, kilometres)
+    people: list
+    products: list
+    feeling: dict  # verb -> the feeling it leaves (a fixed, learnable pairing)
+
+
+def _syllable_names(rng, starts, ends, k):
+    """k distinct made-up names (English, Chinese transliteration) from two syllable tables."""
+    combos = {}
+    for a in starts:
+        for b in ends:
+            combos.setdefault(a[0] + b[0], a[1] + b[1])
+    return rng.sample(list(combos.items()), k)
+
+
+def _pinyin(p1, p2):
+    """Two syllables as one place name: Qing + an -> Qing'an (the apostrophe pinyin uses)."""
+    return p1.capitalize() + ("'" if p2[0].lower() in "aoe" else "") + p2.lower()
+
+
+def _zh_town_names(rng, k):
+    """k made-up Chinese towns (English, Chinese, 村/镇/市), none named like a real place."""
+    real = [name for row in lx.PROVINCES + lx.CHINA_CITIES for name in row[:2]] + [c for c, _ in ZH_CITIES]
+    combos, seen = [], []
+    for c1, p1 in lx.ZH_PLACE_CHARS:
+        for c2, p2 in lx.ZH_PLACE_CHARS:
+            if c1 != c2 and c1 + c2 not in real and _pinyin(p1, p2) not in real:
+                combos.append((c1 + c2, _pinyin(p1, p2)))
+    rng.shuffle(combos)
+    out = []
+    for zh, en in combos:
+        if en not in seen and len(out) < k:
+            seen.append(en)
+            kind = rng.choice(lx.ZH_PLACE_KINDS)
+            out.append((f"{en} {kind[1]}", zh + kind[0], kind[0]))
+    return out
+
+
+def _zh_person_names(rng, k):
+    out = []
+    while len(out) < k:
+        g = rng.choice(["m", "f"])
+        chars = lx.ZH_GIVEN_M if g == "m" else lx.ZH_GIVEN_F
+        family = rng.choice(lx.ZH_COMPOUND_SURNAMES) if rng.random() < 0.04 else rng.choice(lx.ZH_SURNAMES)
+        name = family + "".join(rng.choice(chars) for _ in range(rng.choice([1, 2, 2])))
+        if all(name != n for n, _ in out):
+            out.append((name, g))
+    return out
+
+
+def make_world(rng: random.Random) -> World:
+    foods = lx.DISHES + [(lx.plural(f[0])[1], f[1]) for f in lx.FRUITS + lx.VEGETABLES[:30]]  # "apricots", "tofu"
+    rivers_west = [(f"the {en}", zh + "河") for en, zh in
+                   _syllable_names(rng, lx.RIVER_STARTS, lx.RIVER_ENDS, 70)]
+    rivers_zh = {}
+    for c, p in lx.ZH_PLACE_CHARS:  # one river per pinyin syllable, so no two share an English name
+        rivers_zh.setdefault(f"the {p.capitalize()} River", c + rng.choice(["江", "河"]))
+    rivers_zh = list(rivers_zh.items())
+
+    def town(en, zh, people, rivers, kind=None):
+        kind = kind or (TOWN_KINDS[1] if people < 20000 else TOWN_KINDS[2])
+        return Town(en, zh, kind, people < 20000, rng.choice(lx.REGIONS), rng.choice(rivers), people,
+                    rng.choice(lx.FESTIVALS), rng.choice(lx.SEASONS), rng.choice(foods), rng.choice(lx.PROFESSIONS))
+
+    towns = [town(en, zh, rng.randrange(2000, 90000, 100), rivers_west)
+             for en, zh in _syllable_names(rng, lx.TOWN_STARTS, lx.TOWN_ENDS, 400)]
+    for en, zh, kind in _zh_town_names(rng, 400):
+        lo, hi = {"村": (300, 3000), "镇": (3000, 40000), "市": (50000, 900000)}[kind]
+        towns.append(town(en, zh, rng.randrange(lo, hi, 100), rivers_zh, TOWN_KINDS["村镇市".index(kind)]))
+    roads = {}
+    for i in range(len(towns)):  # every town has roads to two others, and each pair one distance
+        for j in rng.sample([j for j in range(len(towns)) if j != i], 2):
+            roads.setdefault((min(i, j), max(i, j)), rng.randint(8, 600))
+
+    def person(en, zh, g):
+        age = rng.randint(19, 70)
+        return Person(en, zh, g, rng.choice(towns), age, rng.choice(lx.PROFESSIONS), rng.choice(lx.HOBBIES),
+                      rng.choice(lx.SPORTS), rng.choice(lx.INSTRUMENTS), rng.randint(5, min(age, 40)),
+                      rng.choice(lx.COLOURS), rng.choice(foods), rng.choice(PETS), rng.sample(lx.TRAITS, 2),
+                      rng.choice(lx.RELATIVES), rng.choice(lx.PROFESSIONS))
+
+    people = []
+    first = {"f": _syllable_names(rng, lx.NAME_STARTS, lx.NAME_ENDS_F, 220),
+             "m": _syllable_names(rng, lx.NAME_STARTS, lx.NAME_ENDS_M, 220)}
+    last = _syllable_names(rng, lx.SURNAME_STARTS, lx.SURNAME_ENDS, 440)
+    for k, (family_en, family_zh) in enumerate(last):  # written "given·family" in Chinese
+        g = "fm"[k % 2]
+        given_en, given_zh = first[g][k // 2]
+        people.append(person(f"{given_en} {family_en}", f"{given_zh}·{family_zh}", g))
+    people += [person(None, zh, g) for zh, g in _zh_person_names(rng, 600)]
+
+    models = ["One", "Mini", "Max", "Air", "Pro", "Lite", "Plus", "Go", "Neo", "Flex", "Edge", "Nova", "Zoom"]
+    brands = [a + b for a in lx.BRAND_STARTS for b in lx.BRAND_ENDS]
+    products, names = [], []
+    while len(products) < 400:
+        brand, kind = rng.choice(brands), rng.choice(lx.PRODUCTS)
+        name = f"{brand} {rng.choice(models)} {rng.randint(2, 9)}"
+        if name not in names:
+            names.append(name)
+            good, bad = rng.sample(lx.FEATURES, 2)
+            products.append(Product(name, brand, kind, rng.randrange(int(kind[2]), int(kind[3]), 10),
+                                    rng.randrange(int(kind[4]), int(kind[5])), rng.sample(lx.COLOURS, 3), good, bad,
+                                    rng.choice(towns)))
+    return World(towns, [(towns[i], towns[j], d) for (i, j), d in roads.items()], people, products,
+                 {v[0]: rng.choice(lx.FEELINGS) for v in lx.VERBS})
+
+
+WORLD = make_world(random.Random(SEED + 2))
+
+
+def noun(spec: str) -> tuple[str, str, bool]:
+    """(singular, plural, countable)."""
+    one, many = lx.plural(spec)
+    return one, many, not spec.endswith("/")
+
+
+def en_pronouns(p: Person):
+    return EN_PRONOUNS[p.gender]
+
+
+def en_people():
+    return [p for p in WORLD.people if p.en]
+
+
+def en_minutes(total: int) -> str:
+    h, m = divmod(total, 60)
+    parts = ([f"{h} hour{'s' if h > 1 else ''}"] if h else []) + ([f"{m} minutes"] if m else [])
+    return " and ".join(parts)
+
+
+def zh_minutes(total: int) -> str:
+    h, m = divmod(total, 60)
+    return (f"{h}个小时" if h else "") + (f"{m}分钟" if m else "")
+
+
+# --- towns ---------------------------------------------------------------------------------
+
+def _roads_of(t: Town):
+    return [(b if a is t else a, d) for a, b, d in WORLD.roads if a is t or b is t]
+
+
+def en_town(rng):
+    t = rng.choice(WORLD.towns)
+    other, d = rng.choice(_roads_of(t))
+    s = [f"{t.en} is a {'small' if t.small else 'large'} {t.kind[0]} {t.region[0]}.",
+         rng.choice([f"{cap(t.river[0])} runs through it.", f"It lies on {t.river[0]}."]),
+         f"About {t.people:,} people live there.",
+         f"{t.en} is {d} kilometres from {other.en}.",
+         f"It is famous for its {t.food[0]}, and many people there work as {noun(t.trade[0])[1]}.",
+         f"Every {t.season[0]}, the {t.kind[0]} holds {t.festival[0]}."]
+    return " ".join(s[:2] + rng.sample(s[2:], rng.randint(2, 4)))
+
+
+def zh_town(rng):
+    t = rng.choice(WORLD.towns)
+    other, d = rng.choice(_roads_of(t))
+    s = [f"{t.zh}是一{t.kind[2]}{'小' if t.small else '大'}{t.kind[1]}，{t.region[1]}。", f"{t.river[1]}从这里流过。",
+         f"大约有{t.people}人住在这里。", f"{t.zh}离{other.zh}有{d}公里。",
+         f"这里的{t.food[1]}很有名，很多人在这里当{t.trade[1]}。", f"每年{t.season[1]}，这里都会举办{t.festival[1]}。"]
+    return "".join(s[:2] + rng.sample(s[2:], rng.randint(2, 4)))
+
+
+def _trip(rng):
+    a, b, d = rng.choice(WORLD.roads)
+    if rng.random() < 0.5:
+        a, b = b, a
+    fits = [v for v in lx.VEHICLES if (int(v[2]) <= 30) == (d <= 40) and (int(v[2]) < 600 or d >= 300)]
+    v = rng.choice(fits)
+    minutes = max(5, round(d / int(v[2]) * 12) * 5)  # d / speed hours, to the nearest 5 minutes
+    return a, b, d, v, minutes
+
+
+def en_travel(rng):
+    p, (a, b, d, v, minutes) = rng.choice(en_people()), _trip(rng)
+    he, him, his = en_pronouns(p)
+    s = [f"{p.en} travelled from {a.en} to {b.en} by {v[0]}.",
+         f"The two places are {d} kilometres apart, and {en_a(v[0])} goes about {v[2]} kilometres an hour, "
+         f"so the journey took about {en_minutes(minutes)}.",
+         rng.choice([f"In {b.en}, {he} tried the famous {b.food[0]}.",
+                     f"{cap(he)} visited {en_a(rng.choice(lx.BUILDINGS)[0])} in {b.en}.",
+                     f"On the way, {he} read about {b.en}: about {b.people:,} people live there."])]
+    return " ".join(s)
+
+
+def zh_travel(rng):
+    p, (a, b, d, v, minutes) = rng.choice(WORLD.people), _trip(rng)
+    ride = "骑" if v[0] in ("bicycle", "motorbike") else "坐"
+    s = [f"{p.zh}{ride}{v[1]}从{a.zh}去{b.zh}。",
+         f"两地相距{d}公里，{v[1]}每小时大约走{v[2]}公里，所以路上大约用了{zh_minutes(minutes)}。",
+         rng.choice([f"到了{b.zh}，{ZH_PRONOUNS[p.gender]}尝了那里有名的{b.food[1]}。",
+                     f"{ZH_PRONOUNS[p.gender]}在{b.zh}参观了一家{rng.choice(lx.BUILDINGS)[1]}。",
+                     f"路上，{ZH_PRONOUNS[p.gender]}读到{b.zh}大约有{b.people}人。"])]
+    return "".join(s)
+
+
+# --- people --------------------------------------------------------------------------------
+
+def en_profile(rng):
+    p = rng.choice(en_people())
+    he, him, his = en_pronouns(p)
+    first = p.en.split()[0]
+    s = [rng.choice([f"{p.en} is {en_a(p.job[0])} from {p.town.en}.",
+                     f"{p.en}, who is {p.age}, works as {en_a(p.job[0])} in {p.town.en}."]),
+         f"As {en_a(p.job[0])}, {he} {p.job[2]}.",
+         f"In {his} free time {first} enjoys {p.hobby[0]}.",
+         f"{cap(he)} is good at {p.sport[0]}.",
+         f"{cap(he)} has played the {p.instrument[0]} since {he} was {p.since}.",
+         f"{cap(his)} favourite colour is {p.colour[0]}, and {his} favourite food is {p.food[0]}.",
+         f"{cap(he)} keeps {en_a(noun(p.pet[0])[0])} as a pet.",
+         f"{first} is {p.age} years old.",
+         f"{first} is {p.traits[0][0]} and {p.traits[1][0]}.",
+         f"{cap(his)} {p.relative[0]} is {en_a(p.relative_job[0])}."]
+    return " ".join(s[:1] + rng.sample(s[1:], rng.randint(3, 5)))
+
+
+def zh_profile(rng):
+    p = rng.choice(WORLD.people)
+    ta = ZH_PRONOUNS[p.gender]
+    s = [rng.choice([f"{p.zh}是{p.town.zh}的一名{p.job[1]}。", f"{p.zh}今年{p.age}岁，在{p.town.zh}当{p.job[1]}。"]),
+         f"作为{p.job[1]}，{ta}每天{p.job[3]}。", f"空闲的时候，{ta}喜欢{p.hobby[1]}。", f"{ta}很擅长{p.sport[1]}。",
+         f"{ta}从{p.since}岁起就开始{p.instrument[2]}{p.instrument[1]}。",
+         f"{ta}最喜欢的颜色是{p.colour[1]}，最喜欢的食物是{p.food[1]}。",
+         f"{ta}养了一{p.pet[5]}{p.pet[1]}。", f"{p.zh}今年{p.age}岁。",
+         f"{p.zh}很{p.traits[0][1]}，也很{p.traits[1][1]}。", f"{ta}的{p.relative[1]}是{p.relative_job[1]}。"]
+    return "".join(s[:1] + rng.sample(s[1:], rng.randint(3, 5)))
+
+
+# --- things people do: every verb with every kind of thing it takes -------------------------
+
+# kind letter of lexicon.VERBS -> (English noun spec, Chinese, Chinese measure word) of the things
+THINGS = {"f": [(r[0], r[1], "个") for r in lx.FRUITS + lx.VEGETABLES],
+          "a": [(r[0], r[1], r[5]) for r in lx.ANIMALS],
+          "o": lx.TOOLS + lx.SCHOOL_THINGS, "c": lx.CLOTHES,
+          "p": [(r[0], r[1], "朵") for r in lx.FLOWERS] + [(r[0], r[1], "棵") for r in lx.TREES]}
+ADJECTIVES_FOR = {k: [a for a in lx.ADJECTIVES if k in a[2]] for k in THINGS}
+
+
+def _deed(rng):
+    """A verb, one thing it takes, an adjective that fits the thing, and a determiner."""
+    verb = rng.choice(lx.VERBS)
+    kind = rng.choice(verb[2])
+    thing = rng.choice(THINGS[kind])
+    adj = rng.choice(ADJECTIVES_FOR[kind])
+    one, many, countable = noun(thing[0])
+    det = rng.choice(["a", "the", "some", "n", "own"] if countable else ["the", "some", "own"])
+    return verb, thing, adj, det, rng.randint(2, 6)
+
+
+def en_deed(p: Person, deed) -> str:
+    verb, thing, adj, det, n = deed
+    he, him, his = en_pronouns(p)
+    one, many, _ = noun(thing[0])
+    obj = {"a": en_a(f"{adj[0]} {one}"), "the": f"the {adj[0]} {one}", "some": f"some {adj[0]} {many}",
+           "n": f"{EN_NUMBER_WORDS[n]} {adj[0]} {many}", "own": f"{his} {adj[0]} {one}"}[det]
+    return f"{lx.verb_forms(verb[0])['past']} {obj}"
+
+
+def zh_deed(p: Person, deed) -> str:
+    verb, thing, adj, det, n = deed
+    mw = thing[2]
+    obj = {"a": f"一{mw}", "the": f"那{mw}", "some": "一些", "n": f"{zh_count(n)}{mw}",
+           "own": f"{ZH_PRONOUNS[p.gender]}的"}[det] + adj[1] + thing[1]
+    return f"{verb[1]}了{obj}"
+
+
+def en_diary(rng):
+    p = rng.choice(en_people())
+    he, him, his = en_pronouns(p)
+    first = p.en.split()[0]
+    when = rng.choice([f"On {rng.choice(EN_DAYS)} {rng.choice(['morning', 'afternoon', 'evening'])}", "Yesterday",
+                       f"Last {rng.choice(lx.SEASONS)[0]}", "Early this morning"])
+    where = rng.choice([f" at the {rng.choice(lx.BUILDINGS)[0]}", f" by the {rng.choice(lx.LANDFORMS)[0]}",
+                        f" near {p.town.en}", ""])
+    deeds = [_deed(rng) for _ in range(rng.randint(2, 4))]
+    adv = rng.choice(lx.ADVERBS)[0]
+    s = [f"{when}, {first} {adv} {en_deed(p, deeds[0])}{where}."]
+    for deed in deeds[1:]:
+        s.append(f"{rng.choice(['Then', 'After that,', 'Later', 'Next'])} {he} {en_deed(p, deed)}.")
+    act, rel = rng.choice(lx.ACTIVITIES), rng.choice(lx.RELATIVES)[0]
+    there = f"in the {rng.choice(lx.ROOMS)[0]}" if act[2] == "i" else f"by the {rng.choice(lx.LANDFORMS)[0]}"
+    idea, iverb = rng.choice(lx.IDEAS), rng.choice(lx.IDEA_VERBS)
+    forms = lx.verb_forms(act[0])
+    s.insert(rng.randint(1, len(s)), rng.choice([
+        f"{cap(he)} {rng.choice(lx.ADVERBS)[0]} {forms['past']} {there} for a while.",
+        f"Right now {he} is {forms['ing']} {there}.",
+        f"{cap(he)} often {forms['s']} with {his} {rel}.",
+        f"{cap(he)} {lx.verb_forms(iverb[0])['past']} {his} {noun(idea[0])[0]} with {his} {rel}."]))
+    verb = deeds[-1][0]
+    s.append(rng.choice([f"{cap(he)} felt {WORLD.feeling[verb[0]][0]} afterwards.",
+                         f"{first} practised the {p.instrument[0]} for {rng.choice([10, 15, 20, 30, 45])} minutes.",
+                         f"Every {rng.choice(EN_DAYS)}, {he} {lx.verb_forms(verb[0])['s']} something new."]))
+    return " ".join(s)
+
+
+def zh_diary(rng):
+    p = rng.choice(WORLD.people)
+    ta = ZH_PRONOUNS[p.gender]
+    when = rng.choice([f"{rng.choice(ZH_DAYS)}{rng.choice(['早上', '下午', '晚上'])}", "昨天",
+                       f"去年{rng.choice(lx.SEASONS)[1]}", "今天一大早"])
+    where = rng.choice([f"在{rng.choice(lx.BUILDINGS)[1]}", f"在{rng.choice(lx.LANDFORMS)[1]}边", f"在{p.town.zh}附近", ""])
+    deeds = [_deed(rng) for _ in range(rng.randint(2, 4))]
+    adv = rng.choice(lx.ADVERBS)[1]
+    s = [f"{when}，{p.zh}{where}{adv}地{zh_deed(p, deeds[0])}。"]
+    for deed in deeds[1:]:
+        s.append(f"{rng.choice(['然后', '接着', '后来', '过了一会儿'])}，{ta}{zh_deed(p, deed)}。")
+    act, rel = rng.choice(lx.ACTIVITIES), rng.choice(lx.RELATIVES)[1]
+    there = f"在{rng.choice(lx.ROOMS)[1]}里" if act[2] == "i" else f"在{rng.choice(lx.LANDFORMS)[1]}边"
+    idea, iverb = rng.choice(lx.IDEAS), rng.choice(lx.IDEA_VERBS)
+    s.insert(rng.randint(1, len(s)), rng.choice([
+        f"{ta}{there}{rng.choice(lx.ADVERBS)[1]}地{act[1]}了一会儿。", f"现在{ta}正{there}{act[1]}。",
+        f"{ta}常常和{rel}一起{act[1]}。", f"{ta}和{rel}一起{iverb[1]}了{ta}的{idea[1]}。"]))
+    verb = deeds[-1][0]
+    minutes = rng.choice([10, 15, 20, 30, 45])
+    s.append(rng.choice([f"之后，{ta}觉得很{WORLD.feeling[verb[0]][1]}。",
+                         f"{p.zh}{p.instrument[2]}了{zh_number(minutes)}分钟{p.instrument[1]}。",
+                         f"每个{rng.choice(ZH_DAYS)}，{ta}都会{verb[1]}点儿新东西。"]))
+    return "".join(s)
+
+
+# --- animals, plants, words ----------------------------------------------------------------
+
+def en_animal(rng):
+    a, b = rng.sample(lx.ANIMALS, 2)
+    one, many, _ = noun(a[0])
+    cls, home, food = lx.ANIMAL_CLASSES[a[2]], lx.HABITATS[a[3]], lx.DIETS[a[4]]
+    s = [f"The {one} is {en_a(cls[0])}.", f"{cap(many)} live {home[0]} and eat {food[0]}."]
+    b_cls = lx.ANIMAL_CLASSES[b[2]]
+    if b[2] == a[2]:
+        s.append(f"Like the {noun(b[0])[0]}, the {one} is {en_a(cls[0])}.")
+    else:
+        s.append(f"Unlike the {noun(b[0])[0]}, which is {en_a(b_cls[0])}, the {one} is {en_a(cls[0])}.")
+    if rng.random() < 0.5:
+        s.append(f"In Chinese, {en_a(one)} is called “{a[1]}”.")
+    if rng.random() < 0.5:
+        adj = rng.choice(ADJECTIVES_FOR["a"])
+        p = rng.choice(en_people())
+        s.append(f"{p.en} once saw {en_a(adj[0] + ' ' + one)} near {p.town.en}.")
+    return " ".join(s)
+
+
+def zh_animal(rng):
+    a, b = rng.sample(lx.ANIMALS, 2)
+    cls, home, food = lx.ANIMAL_CLASSES[a[2]], lx.HABITATS[a[3]], lx.DIETS[a[4]]
+    diet = food[1] if a[4] == "mixed" else f"吃{food[1]}"
+    s = [f"{a[1]}是{cls[1]}。", f"{a[1]}生活{home[1]}，{diet}。"]
+    b_cls = lx.ANIMAL_CLASSES[b[2]]
+    s.append(f"{a[1]}和{b[1]}一样，都是{cls[1]}。" if b[2] == a[2] else f"{b[1]}是{b_cls[1]}，{a[1]}却是{cls[1]}。")
+    if rng.random() < 0.5:
+        s.append(f"{a[1]}的英文是 {noun(a[0])[0]}。")
+    if rng.random() < 0.5:
+        adj = rng.choice(ADJECTIVES_FOR["a"])
+        p = rng.choice(WORLD.people)
+        s.append(f"{p.zh}曾经在{p.town.zh}附近看到过一{a[5]}{adj[1]}{a[1]}。")
+    return "".join(s)
+
+
+def en_garden(rng):
+    p = rng.choice(en_people())
+    he, him, his = en_pronouns(p)
+    flower, tree, land = rng.choice(lx.FLOWERS), rng.choice(lx.TREES), rng.choice(lx.LANDFORMS)
+    f_one, f_many, _ = noun(flower[0])
+    animal = rng.choice([a for a in lx.ANIMALS if a[3] in ("garden", "forest", "pond", "grass", "river")])
+    adj = rng.choice(ADJECTIVES_FOR["a"])
+    leaves = "stay green all year" if tree[2] == "evergreen" else f"turn {tree[2]} in autumn"
+    s = [f"On a {rng.choice(['warm', 'cool', 'bright', 'quiet'])} {rng.choice(lx.SEASONS)[0]} day, {p.en} went for "
+         f"a walk by the {land[0]} near {p.town.en}.",
+         f"{cap(f_many)} were growing everywhere, and their flowers were {flower[2]}.",
+         f"{cap(en_a(adj[0] + ' ' + noun(animal[0])[0]))} was hiding under {en_a(tree[0])}.",
+         f"The leaves of the {tree[0]} {leaves}.",
+         f"{cap(he)} picked {en_a(f_one)} and took it home."]
+    return " ".join(s[:1] + rng.sample(s[1:], rng.randint(2, 4)))
+
+
+def zh_garden(rng):
+    p = rng.choice(WORLD.people)
+    ta = ZH_PRONOUNS[p.gender]
+    flower, tree, land = rng.choice(lx.FLOWERS), rng.choice(lx.TREES), rng.choice(lx.LANDFORMS)
+    animal = rng.choice([a for a in lx.ANIMALS if a[3] in ("garden", "forest", "pond", "grass", "river")])
+    adj = rng.choice(ADJECTIVES_FOR["a"])
+    leaves = "一年四季都是绿的" if tree[2] == "evergreen" else f"到了秋天会变成{ZH_COLOUR[tree[2]]}"
+    s = [f"{rng.choice(lx.SEASONS)[1]}的一天，{p.zh}在{p.town.zh}附近的{land[1]}边散步。",
+         f"到处都开着{flower[1]}，花是{ZH_COLOUR[flower[2]]}的。",
+         f"一{animal[5]}{adj[1]}{animal[1]}躲在{tree[1]}下面。", f"{tree[1]}的叶子{leaves}。",
+         f"{ta}摘了一朵{flower[1]}带回了家。"]
+    return "".join(s[:1] + rng.sample(s[1:], rng.randint(2, 4)))
+
+
+WORD_TOPICS = [("fruit", "水果", lx.FRUITS), ("vegetables", "蔬菜", lx.VEGETABLES), ("animals", "动物", lx.ANIMALS),
+               ("things at home", "家里的东西", lx.TOOLS), ("clothes", "衣服", lx.CLOTHES), ("colours", "颜色", lx.COLOURS),
+               ("jobs", "职业", lx.PROFESSIONS), ("sports", "运动", lx.SPORTS), ("music", "乐器", lx.INSTRUMENTS),
+               ("the body", "身体", lx.BODY), ("buildings", "建筑", lx.BUILDINGS), ("materials", "材料", lx.MATERIALS),
+               ("trees", "树木", lx.TREES), ("flowers", "花", lx.FLOWERS), ("drinks", "饮料", lx.DRINKS),
+               ("food", "食物", lx.DISHES), ("nature", "自然", lx.LANDFORMS), ("feelings", "心情", lx.FEELINGS),
+               ("things people do", "活动", lx.ACTIVITIES), ("character", "性格", lx.TRAITS),
+               ("family and friends", "亲友", lx.RELATIVES), ("the home", "房间", lx.ROOMS), ("ideas", "想法", lx.IDEAS),
+               ("weather", "天气", lx.WEATHER_WORDS), ("school", "文具", lx.SCHOOL_THINGS), ("precious stones", "宝石", lx.GEMS),
+               ("shapes", "形状", lx.SHAPES), ("seasonings", "调料", lx.SEASONINGS), ("hobbies", "爱好", lx.HOBBIES)]
+
+
+def _headword(spec: str) -> str:
+    return noun(spec.split("/")[0].rstrip("+"))[0]
+
+
+def en_words(rng):
+    topic, _zh, rows = rng.choice(WORD_TOPICS)
+    pairs = [f"{_headword(r[0])} is “{r[1]}”" for r in rng.sample(rows, rng.randint(3, 6))]
+    return f"Chinese words for {topic}: {', '.join(pairs[:-1])}, and {pairs[-1]}."
+
+
+def zh_words(rng):
+    _en, topic, rows = rng.choice(WORD_TOPICS)
+    pairs = [f"{r[1]}是 {_headword(r[0])}" for r in rng.sample(rows, rng.randint(3, 6))]
+    return f"关于{topic}的英语单词：{'，'.join(pairs)}。"
+
+
+# --- cooking ---------------------------------------------------------------------------------
+
+# method -> (English dish name, Chinese dish name, steps); {a} and {b} are the two ingredients.
+RECIPES = {
+    "soup": ("{a} and {b} soup", "{a}{b}汤", [
+        ("Wash the {as} and the {bs}.", "把{a}和{b}洗干净。"),
+        ("Peel the {as} and cut them into small pieces.", "把{a}去皮，切成小块。"),
+        ("Boil everything in a pot of water for {n} minutes.", "全部放进锅里，加水煮{n}分钟。"),
+        ("Add a pinch of {spice} and simmer for {m} more minutes.", "加一点{spice}，再用小火炖{m}分钟。")]),
+    "stir-fry": ("stir-fried {a} with {b}", "{b}炒{a}", [
+        ("Wash the {as} and slice the {bs} thinly.", "把{a}洗干净，把{b}切成薄片。"),
+        ("Heat some {oil} in a pan.", "锅里倒一点{zoil}，烧热。"),
+        ("Fry the {bs} for {n} minutes, stirring all the time.", "先放{b}，不停地翻炒{n}分钟。"),
+        ("Add the {as} and a little {spice}, and fry for {m} more minutes.", "再放入{a}和少许{spice}，炒{m}分钟。")]),
+    "salad": ("{a} and {b} salad", "{a}{b}沙拉", [
+        ("Wash the {as} and the {bs} in cold water.", "把{a}和{b}用冷水洗干净。"),
+        ("Chop the {as} and slice the {bs}.", "把{a}切碎，把{b}切成片。"),
+        ("Mix them in a large bowl with a spoonful of {oil}, and season with {spice}.", "放进大碗里，加一勺{zoil}和{spice}拌匀。"),
+        ("Leave it in a cool place for {n} minutes, then stir again and wait {m} minutes.",
+         "放在阴凉的地方{n}分钟，再拌一拌，等{m}分钟。")]),
+    "stew": ("{a} and {b} stew", "{a}炖{b}", [
+        ("Cut the {as} and the {bs} into large pieces.", "把{a}和{b}切成大块。"),
+        ("Put them in a heavy pot with water and {spice}.", "放进厚底锅里，加水和{spice}。"),
+        ("Bring it to the boil, which takes about {n} minutes.", "先把水烧开，大约要{n}分钟。"),
+        ("Then simmer over a low heat for {m} minutes, until everything is soft.", "再用小火慢炖{m}分钟，直到都炖软了。")]),
+    "pie": ("{a} and {b} pie", "{a}{b}馅饼", [
+        ("Make a dough from flour, butter and water, and let it rest.", "用面粉、黄油和水和成面团，放一会儿。"),
+        ("Cook the {as} and the {bs} with a little {spice} for {n} minutes.", "把{a}和{b}加少许{spice}炒{n}分钟。"),
+        ("Put the filling in the dough and bake in a hot oven for {m} minutes.", "把馅放进面皮里，放进烤箱烤{m}分钟。"),
+        ("Let the pie cool before cutting it.", "放凉以后再切开。")]),
+    "dumplings": ("{a} and {b} dumplings", "{a}{b}馅饺子", [
+        ("Chop the {as} and the {bs} very finely.", "把{a}和{b}剁得很碎。"),
+        ("Mix them with {spice} and a little {oil} to make the filling.", "加{spice}和一点{zoil}拌成馅。"),
+        ("Wrap a spoonful of filling in each wrapper; this takes about {n} minutes.", "每张饺子皮包一勺馅，大约要包{n}分钟。"),
+        ("Boil the dumplings for {m} minutes, until they float.", "把饺子煮{m}分钟，直到浮起来。")]),
+}
+
+
+def _recipe(rng):
+    method = rng.choice(list(RECIPES))
+    a, b = rng.sample(lx.VEGETABLES + (lx.FRUITS if method in ("salad", "pie") else []), 2)
+    oil = rng.randrange(len(lx.OILS[0]))
+    spice = rng.choice(lx.SEASONINGS)
+    return method, a, b, oil, spice, rng.choice([5, 10, 15, 20]), rng.choice([5, 10, 15, 20, 25, 30])
+
+
+def en_recipe(rng):
+    method, a, b, oil, spice, n, m = _recipe(rng)
+    name, steps = RECIPES[method][0], RECIPES[method][2]
+    fill = {"a": noun(a[0])[0], "b": noun(b[0])[0], "as": noun(a[0])[1], "bs": noun(b[0])[1],
+            "oil": lx.OILS[0][oil], "spice": spice[0], "n": n, "m": m}
+    p = rng.choice(en_people())
+    s = [rng.choice([f"How to make {name.format(**fill)}.", f"{p.en}'s recipe for {name.format(**fill)}."])]
+    s += [step[0].format(**fill) for step in steps]
+    s.append(f"Altogether the cooking takes {n + m} minutes.")
+    s.append(rng.choice([f"Serve it with {rng.choice(lx.SIDES)[0]}.", "Enjoy it while it is hot.",
+                         f"It is enough for {EN_NUMBER_WORDS[rng.randint(2, 6)]} people."]))
+    return " ".join(s)
+
+
+def zh_recipe(rng):
+    method, a, b, oil, spice, n, m = _recipe(rng)
+    name, steps = RECIPES[method][1], RECIPES[method][2]
+    fill = {"a": a[1], "b": b[1], "zoil": lx.OILS[1][oil], "spice": spice[1], "n": zh_number(n), "m": zh_number(m)}
+    p = rng.choice(WORLD.people)
+    s = [rng.choice([f"{name.format(**fill)}的做法：", f"{p.zh}家的{name.format(**fill)}是这样做的："])]
+    s += [step[1].format(**fill) for step in steps]
+    s.append(f"一共要做{zh_number(n + m)}分钟。")
+    s.append(rng.choice([f"可以配着{rng.choice(lx.SIDES)[1]}吃。", "趁热吃最好吃。",
+                         f"够{zh_count(rng.randint(2, 6))}个人吃。"]))
+    return "".join(s)
+
+
+# --- products ------------------------------------------------------------------------------
+
+def en_product(rng):
+    x = rng.choice(WORLD.products)
+    kind = noun(x.kind[0])[0]
+    c = [col[0] for col in x.colours]
+    s = [f"The {x.name} is {en_a(kind)} made by {x.brand}, a company based in {x.town.en}.",
+         f"It weighs {x.grams} grams and costs {x.price} dollars.",
+         f"It comes in {c[0]}, {c[1]} and {c[2]}.",
+         f"Reviewers like its {x.good[0]} but are less happy with its {x.bad[0]}."]
+    y = rng.choice([p for p in WORLD.products if p.kind is x.kind and p is not x] or [x])
+    if y is not x and y.price != x.price:
+        lo, hi = sorted([x, y], key=lambda p: p.price)
+        s.append(f"The {lo.name} costs {hi.price - lo.price} dollars less than the {hi.name}.")
+    return " ".join(s[:1] + rng.sample(s[1:4], rng.randint(2, 3)) + s[4:])
+
+
+def zh_product(rng):
+    x = rng.choice(WORLD.products)
+    c = [col[1] for col in x.colours]
+    s = [f"{x.name}是{x.brand}公司出品的一款{x.kind[1]}，这家公司在{x.town.zh}。",
+         f"它重{x.grams}克，售价{x.price}元。", f"它有{c[0]}、{c[1]}和{c[2]}三种颜色。",
+         f"用户喜欢它的{x.good[1]}，但对它的{x.bad[1]}不太满意。"]
+    y = rng.choice([p for p in WORLD.products if p.kind is x.kind and p is not x] or [x])
+    if y is not x and y.price != x.price:
+        lo, hi = sorted([x, y], key=lambda p: p.price)
+        s.append(f"{lo.name}比{hi.name}便宜{hi.price - lo.price}元。")
+    return "".join(s[:1] + rng.sample(s[1:4], rng.randint(2, 3)) + s[4:])
+
+
+# --- sayings and geography -----------------------------------------------------------------
+
+def en_idioms(rng):
+    p = rng.choice(en_people())
+    he, him, his = en_pronouns(p)
+    rows = rng.sample(lx.EN_IDIOMS, rng.randint(2, 4))
+    s = [f"Today {p.en.split()[0]} learned {EN_NUMBER_WORDS[len(rows)]} English idioms."]
+    s += [f"“{cap(i)}” means “{m}”." for i, m in rows]
+    s.append(f"{cap(he)} wants to use “{rows[0][0]}” in {his} next letter.")
+    return " ".join(s)
+
+
+def zh_idioms(rng):
+    p = rng.choice(WORLD.people)
+    rows = rng.sample(lx.CHENGYU, rng.randint(2, 4))
+    s = [f"今天{p.zh}学了{zh_count(len(rows))}个成语。"]
+    s += [f"“{c}”的意思是{m}。" for c, m in rows]
+    s.append(f"{ZH_PRONOUNS[p.gender]}打算在下一篇作文里用上“{rows[0][0]}”。")
+    return "".join(s)
+
+
+def fact_makers(draw):
+    """English and Chinese paragraph makers of 3-5 distinct facts; draw(rng) -> (English, Chinese)."""
+    def maker(lang):
+        return lambda rng: (" ", "")[lang].join(distinct(rng, 3, 5, lambda: draw(rng)[lang]))
+    return maker(0), maker(1)
+
+
+def _geography_fact(rng):
+    t = rng.choice(WORLD.towns)
+    pr, c, pl, lang = rng.choice(lx.PROVINCES), rng.choice(lx.MORE_CAPITALS), rng.choice(lx.PLANETS), rng.choice(lx.LANGUAGES)
+    return rng.choice([
+        (f"The capital of {pr[0]} province is {pr[2]}.", f"{pr[1]}省的省会是{pr[3]}。"),
+        (f"The capital of {c[0]} is {c[2]}.", f"{c[1]}的首都是{c[3]}。"),
+        (f"{pl[0]} is the {EN_ORDINALS[int(pl[2]) - 1]} planet from the Sun.", f"{pl[1]}是离太阳第{zh_number(int(pl[2]))}近的行星。"),
+        (f"{t.en} lies on {t.river[0]}.", f"{t.river[1]}流过{t.zh}。"),
+        (f"{t.en} is {t.region[0]}.", f"{t.zh}{t.region[1]}。"),
+        (f"People in {lang[0]} speak {lang[2]} and pay with the {lang[4]}.", f"{lang[1]}人说{lang[3]}，用{lang[5]}付钱。")])
+
+
+en_geography, zh_geography = fact_makers(_geography_fact)
+
+
+# --- health, festivals, science, comparisons -----------------------------------------------
+
+def en_health(rng):
+    p = rng.choice(en_people())
+    he, him, his = en_pronouns(p)
+    ill = rng.choice(lx.AILMENTS)
+    other = rng.choice(lx.AILMENTS)
+    s = [f"{p.en} had {ill[0]}, so the doctor told {him} to {ill[2]}.",
+         rng.choice([f"{cap(he)} did, and felt better {rng.choice(['the next day', 'two days later', 'soon'])}.",
+                     f"{cap(his)} {p.relative[0]} made {him} some {rng.choice(lx.DRINKS)[0]}."]),
+         f"If you have {other[0]}, {other[2]}."]
+    return " ".join(s)
+
+
+def zh_health(rng):
+    p = rng.choice(WORLD.people)
+    ta = ZH_PRONOUNS[p.gender]
+    ill = rng.choice(lx.AILMENTS)
+    other = rng.choice(lx.AILMENTS)
+    s = [f"{p.zh}{ill[1]}，医生让{ta}{ill[3]}。",
+         rng.choice([f"{ta}照做了，{rng.choice(['第二天', '两天后', '很快'])}就好多了。",
+                     f"{ta}的{p.relative[1]}给{ta}准备了一些{rng.choice(lx.DRINKS)[1]}。"]),
+         f"如果{other[1]}，应该{other[3]}。"]
+    return "".join(s)
+
+
+def en_festival(rng):
+    f = rng.choice(lx.FESTIVAL_FACTS)
+    p = rng.choice(en_people())
+    he, him, his = en_pronouns(p)
+    s = [f"{cap(f[0])} is {f[2]}.", f"On this day people eat {f[4]} and {f[6]}.",
+         rng.choice([f"This year {p.en} spent it with {his} {p.relative[0]} in {p.town.en}.",
+                     f"{p.en} likes it because {he} can {f[6]}.", ""])]
+    return " ".join(x for x in s if x)
+
+
+def zh_festival(rng):
+    f = rng.choice(lx.FESTIVAL_FACTS)
+    p = rng.choice(WORLD.people)
+    ta = ZH_PRONOUNS[p.gender]
+    s = [f"{f[1]}{f[3]}。", f"这一天，人们吃{f[5]}，还要{f[7]}。",
+         rng.choice([f"今年，{p.zh}是和{ta}的{p.relative[1]}在{p.town.zh}过的。", f"{p.zh}喜欢这个节日，因为可以{f[7]}。", ""])]
+    return "".join(s)
+
+
+def _science_fact(rng):
+    shape, gem, w, space = rng.choice(lx.SHAPES), rng.choice(lx.GEMS), rng.choice(lx.WEATHER_WORDS), rng.choice(lx.SPACE_FACTS)
+    sides = int(shape[2])
+    return rng.choice([
+        (f"{cap(en_a(shape[0]))} has {EN_NUMBER_WORDS[sides]} sides.", f"{shape[1]}有{zh_count(sides)}条边。") if sides else
+        (f"{cap(en_a(shape[0]))} has no corners.", f"{shape[1]}没有角。"),
+        (f"{cap(en_a(noun(gem[0])[0]))} is {gem[2]}.", f"{gem[1]}是{ZH_COLOUR[gem[2]]}的。"),
+        space,
+        (f"In Chinese, “{noun(w[0])[0]}” is “{w[1]}”.", f"“{w[1]}”的英文是 {noun(w[0])[0]}。")])
+
+
+en_science, zh_science = fact_makers(_science_fact)
+
+
+def _pair(rng, things, key):
+    """Two things whose `key` differs, smaller first."""
+    while True:
+        a, b = rng.sample(things, 2)
+        if key(a) != key(b):
+            return sorted([a, b], key=key)
+
+
+def en_compare(rng):
+    def fact():
+        kind = rng.choice(["age", "people", "grams", "price"])
+        if kind == "age":
+            a, b = _pair(rng, en_people(), lambda p: p.age)
+            return rng.choice([f"{b.en} is older than {a.en}.", f"{a.en} is younger than {b.en}.",
+                               f"{b.en} is {b.age - a.age} years older than {a.en}."])
+        if kind == "people":
+            a, b = _pair(rng, WORLD.towns, lambda t: t.people)
+            return rng.choice([f"{b.en} is larger than {a.en}.", f"{a.en} is smaller than {b.en}."])
+        a, b = _pair(rng, WORLD.products, lambda x: getattr(x, kind))
+        if kind == "grams":
+            return rng.choice([f"The {b.name} is heavier than the {a.name}.", f"The {a.name} is lighter than the {b.name}."])
+        return rng.choice([f"The {a.name} is cheaper than the {b.name}.", f"The {b.name} is more expensive than the {a.name}."])
+    return " ".join(distinct(rng, 2, 4, fact))
+
+
+def zh_compare(rng):
+    def fact():
+        kind = rng.choice(["age", "people", "grams", "price"])
+        if kind == "age":
+            a, b = _pair(rng, WORLD.people, lambda p: p.age)
+            return rng.choice([f"{b.zh}比{a.zh}年纪大。", f"{a.zh}比{b.zh}年轻。", f"{b.zh}比{a.zh}大{b.age - a.age}岁。"])
+        if kind == "people":
+            a, b = _pair(rng, WORLD.towns, lambda t: t.people)
+            return rng.choice([f"{b.zh}的人口比{a.zh}多。", f"{a.zh}的人口比{b.zh}少。"])
+        a, b = _pair(rng, WORLD.products, lambda x: getattr(x, kind))
+        if kind == "grams":
+            return rng.choice([f"{b.name}比{a.name}重。", f"{a.name}比{b.name}轻。"])
+        return rng.choice([f"{a.name}比{b.name}便宜。", f"{b.name}比{a.name}贵。"])
+    return "".join(distinct(rng, 2, 4, fact))
+
+
+
+# --- dense lists: what is where ---------------------------------------------------------
+
+# kind of thing -> where the things are (English, Chinese) and what to call them all
+INVENTORY = {"o": ("In {name}'s {room} there", "{name}家的{room}里有", "things", "样东西"),
+             "c": ("In {name}'s wardrobe there", "{name}的衣柜里有", "clothes", "件衣物"),
+             "f": ("On {name}'s shopping list there", "{name}的购物清单上有", "things to buy", "样东西"),
+             "a": ("At the zoo in {town} there", "{town}的动物园里有", "animals", "只动物")}
+
+
+def _inventory(rng):
+    """A person, where, and 3-5 countable things with how many of each (the total is their sum)."""
+    kind = rng.choice(["o", "o", "c", "f", "a"])
+    things = rng.sample([t for t in THINGS[kind] if noun(t[0])[2]], rng.randint(3, 5))
+    return kind, rng.choice(WORLD.people), rng.choice(lx.ROOMS), [(t, rng.randint(1, 6)) for t in things]
+
+
+def en_inventory(rng):
+    kind, p, room, items = _inventory(rng)
+    p = p if p.en else rng.choice(en_people())
+    where, _, what, _ = INVENTORY[kind]
+    listed = [en_a(noun(t[0])[0]) if n == 1 else f"{EN_NUMBER_WORDS[n]} {noun(t[0])[1]}" for t, n in items]
+    verb = "is" if items[0][1] == 1 else "are"
+    return (f"{where.format(name=p.en, room=room[0], town=p.town.en)} {verb} {', '.join(listed[:-1])} and {listed[-1]}. "
+            f"That is {sum(n for _, n in items)} {what} in all.")
+
+
+def zh_inventory(rng):
+    kind, p, room, items = _inventory(rng)
+    _, where, _, what = INVENTORY[kind]
+    listed = [f"{zh_count(n)}{t[2]}{t[1]}" for t, n in items]
+    return (f"{where.format(name=p.zh, room=room[1], town=p.town.zh)}{'、'.join(listed[:-1])}和{listed[-1]}，"
+            f"一共{zh_number(sum(n for _, n in items))}{what}。")
+
+
+# --- an encyclopedia of real facts ----------------------------------------------------------
+
+def _province(name):
+    return next(p for p in lx.PROVINCES if p[0] == name)
+
+
+def _encyclopedia_fact(rng):
+    e, c, d, m = rng.choice(lx.ELEMENTS), rng.choice(lx.CHINA_CITIES), rng.choice(lx.DINOSAURS), rng.choice(lx.LANDMARKS)
+    k = rng.choice(lx.MORE_CAPITALS + lx.EVEN_MORE_CAPITALS)
+    return rng.choice([
+        (f"{cap(e[0])} is element number {e[3]}, and its symbol is {e[2]}.",
+         f"{e[1]}是第{zh_number(int(e[3]))}号元素，元素符号是 {e[2]}。"),
+        (f"The chemical symbol for {e[0]} is {e[2]}.", f"{e[1]}的元素符号是 {e[2]}。"),
+        (f"{c[0]} is a city in {c[2]} province.", f"{c[1]}是{_province(c[2])[1]}省的一座城市。"),
+        (f"The {d[0]} was a dinosaur that ate {d[2]}.", f"{d[1]}是一种{'吃植物' if d[2] == 'plants' else '吃肉'}的恐龙。"),
+        (f"{cap(m[0])} is in {m[2]}.", f"{m[1]}在{m[3]}。"),
+        (f"The capital of {k[0]} is {k[2]}.", f"{k[1]}的首都是{k[3]}。")])
+
+
+en_encyclopedia, zh_encyclopedia = fact_makers(_encyclopedia_fact)
+
+
+# --- language lessons ------------------------------------------------------------------------
+
+def en_lesson(rng):
+    def fact():
+        o, syn, ba = rng.choice(lx.OPPOSITES), rng.choice(lx.EN_SYNONYMS), rng.choice(lx.BRITISH_AMERICAN)
+        f = lx.word_family(rng.choice(lx.WORD_FAMILY))
+        forms = f"The comparative of “{f['word']}” is “{f['er']}”, and the superlative is “{f['est']}”."
+        if "ly" in f:
+            forms += f" The adverb is “{f['ly']}”."
+        if "ness" in f:
+            forms += f" The noun is “{f['ness']}”."
+        if f["word"] in lx.UN_ADJECTIVES:
+            forms += f" The opposite is “un{f['word']}”."
+        return rng.choice([f"The opposite of “{o[0]}” is “{o[1]}”.", f"“{cap(syn[0])}” means almost the same as “{syn[1]}”.",
+                           f"In British English you say “{ba[0]}”; in American English you say “{ba[1]}”.", forms,
+                           f"In Chinese, “{o[0]}” is “{o[2]}” and “{o[1]}” is “{o[3]}”."])
+    return " ".join(distinct(rng, 2, 4, fact))
+
+
+def zh_lesson(rng):
+    def fact():
+        o, syn = rng.choice(lx.OPPOSITES), rng.choice(lx.ZH_SYNONYMS)
+        return rng.choice([f"“{o[2]}”的反义词是“{o[3]}”。", f"“{syn[0]}”的近义词是“{syn[1]}”。",
+                           f"“{syn[1]}”和“{syn[0]}”意思差不多。",
+                           f"英语单词 {o[0]} 的意思是“{o[2]}”，它的反义词是 {o[1]}，意思是“{o[3]}”。"])
+    return "".join(distinct(rng, 2, 4, fact))
+
+
 # (weight, English maker, Chinese maker); the service makers also take the held-out questions.
 KINDS = [
-    (18, en_story, zh_story), (11, en_shopping, zh_shopping), (10, en_arithmetic, zh_arithmetic),
-    (7, en_calendar, zh_calendar), (7, en_weather, zh_weather), (14, en_service, zh_service),
-    (8, en_ml, zh_ml), (9, en_facts, zh_facts), (8, en_study, zh_study), (8, en_schedule, zh_schedule),
+    (6, en_story, zh_story), (4, en_shopping, zh_shopping), (12, en_arithmetic, zh_arithmetic),
+    (8, en_calendar, zh_calendar), (4, en_weather, zh_weather), (6, en_service, zh_service),
+    (5, en_ml, zh_ml), (5, en_facts, zh_facts), (4, en_study, zh_study), (4, en_schedule, zh_schedule),
+    (10, en_town, zh_town), (8, en_travel, zh_travel), (12, en_profile, zh_profile), (32, en_diary, zh_diary),
+    (10, en_animal, zh_animal), (8, en_garden, zh_garden), (16, en_words, zh_words), (8, en_recipe, zh_recipe),
+    (8, en_product, zh_product), (6, en_idioms, zh_idioms), (6, en_geography, zh_geography),
+    (5, en_health, zh_health), (4, en_festival, zh_festival), (4, en_science, zh_science), (5, en_compare, zh_compare),
+    (26, en_inventory, zh_inventory), (10, en_encyclopedia, zh_encyclopedia),
+    (10, en_lesson, zh_lesson),
 ]
 
 
@@ -1087,7 +1916,7 @@ def make_corpus(rng: random.Random, held_out: list[str]) -> str:
     paragraphs, size = [], 0
     while size < CORPUS_BYTES:
         kind = rng.choices(KINDS, weights)[0]
-        lang = rng.choice(["en", "zh"])
+        lang = "en" if rng.random() < EN_SHARE else "zh"
         make = kind[1] if lang == "en" else kind[2]
         p = make(rng, held) if make in (en_service, zh_service) else make(rng)
         paragraphs.append(p)
