@@ -46,13 +46,17 @@ class LSTMCell(nnx.Module):
         )
 
     def initial_carry(self, batch: int, dtype=jnp.float32):
-        """(h_0, c_0) = (0, 0), each (B, H)."""
+        """(h_0, c_0) = (0, 0), each (B, H), in ``dtype`` (at least float32, as the cell returns)."""
+        dtype = jnp.promote_types(dtype, jnp.float32)
         zeros = jnp.zeros((batch, self.d_hidden), dtype)
         return zeros, zeros
 
     def __call__(self, carry, x_t):
         h_prev, c_prev = carry  # (B, H) each
         z = self.W(x_t) + self.U(h_prev)  # (B, 4H): all four pre-activations
+        # gates and memory in (at least) float32: c_t accumulates over many steps, and a
+        # bfloat16 memory (8 bits of mantissa) would round away small updates
+        z = z.astype(jnp.promote_types(z.dtype, jnp.float32))
         z_i, z_f, z_g, z_o = jnp.split(z, 4, axis=-1)  # (B, H) each
         i_t = jax.nn.sigmoid(z_i)
         f_t = jax.nn.sigmoid(z_f)

@@ -84,11 +84,12 @@ class Sora(nnx.Module):
         """Encoder outputs (B, S, C) -> the decoder's state before its first input."""
         m = enc_mask.astype(enc.dtype)[..., None]  # (B, S, 1)
         m_bar = (enc * m).sum(axis=1) / jnp.maximum(m.sum(axis=1), 1)  # (B, C)
-        h_tilde = jnp.zeros_like(m_bar)  # (B, C): nothing attended yet
-        return {
-            "h": jnp.tanh(self.W_h(m_bar)), "c": self.W_c(m_bar), "h_tilde": h_tilde,  # (B, H), (B, H), (B, C)
-            "enc": enc, "keys": self.W_a(enc), "enc_mask": enc_mask,  # (B, S, C), (B, S, H), (B, S)
-        }
+        f32 = jnp.promote_types(m_bar.dtype, jnp.float32)  # the LSTM keeps h, c in ≥ float32
+        h_0 = jnp.tanh(self.W_h(m_bar)).astype(f32)  # (B, H)
+        c_0 = self.W_c(m_bar).astype(f32)  # (B, H)
+        h_tilde_0 = jnp.zeros_like(m_bar)  # (B, C): nothing attended yet
+        keys = self.W_a(enc)  # (B, S, H): once per prompt, not once per step
+        return {"h": h_0, "c": c_0, "h_tilde": h_tilde_0, "enc": enc, "keys": keys, "enc_mask": enc_mask}
 
     def _head(self, h_tilde):
         """h̃ (…, C) -> logits (…, V) = h̃ Eᵀ + b_v, in float32."""

@@ -168,3 +168,23 @@ def test_initial_state_is_the_masked_mean(model):
     m_bar = enc[0, 2:].mean(axis=0)
     np.testing.assert_allclose(state["h"][0], jnp.tanh(m_bar @ m.W_h.kernel[...] + m.W_h.bias[...]), atol=1e-6)
     np.testing.assert_allclose(state["c"][0], m_bar @ m.W_c.kernel[...] + m.W_c.bias[...], atol=1e-6)
+
+
+def test_bfloat16_compute_keeps_the_lstm_memory_in_float32(model):
+    """dtype="bfloat16" (with remat and scanned layers) gives the float32 model's logits to
+    bfloat16 rounding, and the LSTM's h, c stay float32."""
+    low = create(CFG.replace(dtype="bfloat16", remat=True, scan_layers=True))
+    params = nnx.state(model, nnx.Param)
+    stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *[params["encoder"]["blocks"][i] for i in range(CFG.n_layers)])
+    rest = {k: v for k, v in params.items() if k != "encoder"}
+    rest["encoder"] = {k: v for k, v in params["encoder"].items() if k != "blocks"} | {"blocks": stacked}
+    nnx.update(low, nnx.State(rest))
+
+    src, mask = _ids(15, (B, S)), jnp.ones((B, S), jnp.int32)
+    dec_in, _ = _dec_in(16)
+    _, ref = forward(model, src, mask, dec_in)
+    _, got = forward(low, src, mask, dec_in)
+    assert got.dtype == jnp.float32
+    np.testing.assert_allclose(got, ref, atol=0.1 * float(jnp.abs(ref).max()))
+    _, state = prefill(low, src, mask)
+    assert state["h"].dtype == state["c"].dtype == jnp.float32
