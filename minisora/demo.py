@@ -1,43 +1,80 @@
-"""``minisora demo``: the pipeline on the shipped data, end to end, on a laptop CPU.
+"""``minisora demo``: the whole pipeline on the shipped data, on a laptop CPU.
+
+The demo is the commands a user would type, run one after another (each is
+printed first, so you can rerun any of them by hand):
 
 1. train a SentencePiece tokenizer on ``data/corpus.txt`` and show a tokenised sample;
-2. pre-train tiny versions of both models (ChatGPT and Sora) on the corpus;
-3. fine-tune both on the shipped dialogues;
-4. ask both the article's customer-service question and sample some text.
+2. pre-train tiny versions of both models — ChatGPT and Sora — on the corpus;
+3. fine-tune both on the shipped question/answer dialogues;
+4. let both continue a prompt, and ask both the article's customer-service question.
 """
 
 from __future__ import annotations
 
+import shlex
+import shutil
 import time
 from pathlib import Path
 
 from .datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES
-from .tokenizer import train_tokenizer
+from .errors import UserError
 
 ARTICLE_QUESTION = "我的账户为什么不能登录？"
 
+# (pre-training steps, fine-tuning steps, vocabulary size); full mode fits in ~5 CPU minutes.
+FULL = dict(pretrain_steps=500, finetune_steps=300, vocab_size=4000)
+QUICK = dict(pretrain_steps=8, finetune_steps=4, vocab_size=1000)
 
-def _say(msg: str) -> None:
-    print(f"\n== {msg}", flush=True)
+
+def _run(*argv: str) -> None:
+    from .cli import main
+
+    print(f"\n$ minisora {shlex.join(argv)}", flush=True)
+    if main(list(argv)) != 0:
+        raise UserError(f"The demo stopped: `minisora {argv[0]}` failed (see the message above).")
 
 
 def run_demo(out: str = "runs/demo", quick: bool = False) -> None:
+    settings = QUICK if quick else FULL
     out_dir = Path(out)
+    if out_dir.exists():  # the demo owns this folder: start it afresh each time
+        if not (out_dir / ".minisora-demo").exists():
+            raise UserError(f"{out_dir} exists and was not made by the demo; pass another --out.")
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    (out_dir / ".minisora-demo").touch()
     start = time.perf_counter()
+    tok_dir = out_dir / "tokenizer"
 
-    _say(f"1. tokenizer: SentencePiece unigram on {SHIPPED_CORPUS.name}")
-    tok = train_tokenizer([SHIPPED_CORPUS], out_dir / "tokenizer", vocab_size=2000 if quick else 8000)
-    sample = "The customer asked: " + ARTICLE_QUESTION
-    ids = tok.encode(sample)
-    print(f"   {tok.vocab_size} pieces; {sample!r}")
-    print(f"   -> {[tok.id_to_piece(i) for i in ids]}")
-    print(f"   -> ids {ids}")
-    assert tok.decode(ids) == sample
+    print("== 1. Tokenisation")
+    _run("tokenizer", "train", "--input", str(SHIPPED_CORPUS), "--vocab-size", str(settings["vocab_size"]),
+         "--model-type", "unigram", "--out", str(tok_dir))
+    _run("tokenizer", "encode", "--tokenizer", str(tok_dir), "--pieces", "--text", f"The customer asked: {ARTICLE_QUESTION}")
 
-    try:
-        from .train import demo_train
-    except ImportError:  # the training half of the demo lands with minisora.train
-        print(f"\ndone in {time.perf_counter() - start:.1f} s")
-        return
-    demo_train(out_dir, tok, SHIPPED_CORPUS, SHIPPED_DIALOGUES, quick=quick, question=ARTICLE_QUESTION)
-    print(f"\ndemo finished in {time.perf_counter() - start:.1f} s; runs are in {out_dir}/")
+    steps = str(settings["pretrain_steps"])
+    for model in ("gpt", "sora"):
+        print(f"\n== 2. Pre-training {'ChatGPT' if model == 'gpt' else 'Sora'} (tiny preset)")
+        _run("pretrain", "--model", model, "--preset", "tiny", "--corpus", str(SHIPPED_CORPUS),
+             "--tokenizer", str(tok_dir), "--out", str(out_dir / model), "--steps", steps,
+             "--eval-every", str(max(1, int(steps) // 4)), "--checkpoint-every", steps)
+
+    ft_steps = str(settings["finetune_steps"])
+    for model in ("gpt", "sora"):
+        print(f"\n== 3. Fine-tuning {'ChatGPT' if model == 'gpt' else 'Sora'} on the dialogues")
+        _run("finetune", "--from", str(out_dir / model), "--dialogues", str(SHIPPED_DIALOGUES["train"]),
+             "--out", str(out_dir / f"{model}-chat"), "--steps", ft_steps,
+             "--eval-every", str(max(1, int(ft_steps) // 3)), "--checkpoint-every", ft_steps)
+
+    print("\n== 4. What they learned")
+    for model in ("gpt", "sora"):
+        _run("generate", "--run", str(out_dir / model), "--prompt", "The weather", "--max-new-tokens", "40",
+             "--temperature", "0.8", "--top-k", "40", "--seed", "0")
+    import minisora
+
+    for model in ("gpt", "sora"):
+        run = minisora.load(out_dir / f"{model}-chat")
+        answer = run.generate(ARTICLE_QUESTION, max_new_tokens=40, temperature=0.0)
+        print(f"\n{'ChatGPT' if model == 'gpt' else 'Sora'}-chat, asked {ARTICLE_QUESTION}\n  -> {answer}")
+
+    print(f"\ndemo finished in {time.perf_counter() - start:.0f} s; its runs are in {out_dir}/ "
+          f"(try `minisora chat --run {out_dir}/gpt-chat`)")
