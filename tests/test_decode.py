@@ -48,18 +48,39 @@ def toy():
     return graphdef, params, TOY
 
 
+def _real(kind):
+    cfg = ModelConfig(model=kind, vocab_size=60, d_model=32, n_heads=2, n_layers=1, d_ff=64, max_len=48, d_lstm=32)
+    graphdef, params = nnx.split(models.create(cfg, seed=1))
+    return graphdef, params, cfg
+
+
+@pytest.fixture(scope="module", params=["toy", "gpt", "sora"])
+def any_model(request):
+    """The fixture model and both real ones (ChatGPT, Sora) at tiny sizes."""
+    if request.param == "toy":
+        graphdef, params = nnx.split(ToyLM(TOY, nnx.Rngs(0)))
+        return graphdef, params, TOY
+    return _real(request.param)
+
+
+N_NEW = 12  # most tests share this and a bucket of 16 so that they share compiled loops
+LENGTHS = [1, 6, 13]  # buckets 8 and 16 alone, 16 together
+
+
 def _prompts(seed, lengths, V):
     rng = np.random.default_rng(seed)
     return [rng.integers(9, V, size=n).tolist() for n in lengths]
 
 
 def _python_loop_greedy(graphdef, params, prompt, n):
-    """nanoGPT's generate: the full forward on the growing sequence, argmax of the last position."""
+    """nanoGPT's generate: the full forward on the sequence so far, argmax of its last position
+    (right-padded to one length so the forward compiles once; causal, so the padding is unseen)."""
     model = nnx.merge(graphdef, params)
+    forward = jax.jit(lambda ids: model(ids))
     ids = list(prompt)
     for _ in range(n):
-        z = model(jnp.asarray([ids]))[0, -1]
-        ids.append(int(jnp.argmax(z)))
+        z = forward(jnp.asarray([ids + [PAD_ID] * (TOY.max_len - len(ids))]))[0, len(ids) - 1]
+        ids.append(int(np.argmax(z)))
     return ids[len(prompt):]
 
 
@@ -68,64 +89,64 @@ def _python_loop_greedy(graphdef, params, prompt, n):
 
 def test_greedy_matches_a_python_loop(toy):
     graphdef, params, cfg = toy
-    prompts = _prompts(0, [3, 7, 1], cfg.vocab_size)
-    got = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=12, temperature=0.0, stop_ids=())
+    prompts = _prompts(0, LENGTHS, cfg.vocab_size)
+    got = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=N_NEW, temperature=0.0, stop_ids=())
     for p, row in zip(prompts, got):
-        assert row == _python_loop_greedy(graphdef, params, p, 12)
+        assert row == _python_loop_greedy(graphdef, params, p, N_NEW)
 
 
-@pytest.mark.parametrize("kw", [dict(temperature=0.0), dict(temperature=1.0, seed=3),
-                                dict(temperature=0.7, top_k=5, top_p=0.9, seed=1)])
-def test_cached_equals_uncached(toy, kw):
-    graphdef, params, cfg = toy
-    prompts = _prompts(1, [5, 2, 9, 4], cfg.vocab_size)
-    a = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=15, stop_ids=(), **kw)
-    b = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=15, stop_ids=(), cached=False, **kw)
+@pytest.mark.parametrize("kw", [dict(temperature=0.0), dict(temperature=0.8, top_k=20, top_p=0.95, seed=1)])
+def test_cached_equals_uncached(any_model, kw):
+    graphdef, params, cfg = any_model
+    prompts = _prompts(1, LENGTHS, cfg.vocab_size)
+    a = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=N_NEW, stop_ids=(), **kw)
+    b = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=N_NEW, stop_ids=(), cached=False, **kw)
     assert a == b
-    assert all(len(r) == 15 for r in a)
+    assert all(len(r) == N_NEW for r in a)
 
 
-def test_padded_rows_equal_prompts_alone(toy):
-    graphdef, params, cfg = toy
-    prompts = _prompts(2, [1, 6, 13], cfg.vocab_size)  # buckets 8 and 16 alone, 16 together
-    together = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=10, temperature=0.0, stop_ids=())
+def test_padded_rows_equal_prompts_alone(any_model):
+    graphdef, params, cfg = any_model
+    prompts = _prompts(2, LENGTHS, cfg.vocab_size)
+    kw = dict(max_new_tokens=N_NEW, temperature=0.0, stop_ids=())
+    together = decode.generate(graphdef, params, prompts, cfg, **kw)
     for p, row in zip(prompts, together):
-        assert row == decode.generate(graphdef, params, [p], cfg, max_new_tokens=10, temperature=0.0, stop_ids=())[0]
+        assert row == decode.generate(graphdef, params, [p], cfg, **kw)[0]
 
 
 def test_stop_token_ends_its_row_only(toy):
     graphdef, params, cfg = toy
-    prompts = _prompts(3, [4, 4], cfg.vocab_size)
-    free = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=12, temperature=0.0, stop_ids=())
+    prompts = _prompts(3, LENGTHS, cfg.vocab_size)
+    free = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=N_NEW, temperature=0.0, stop_ids=())
     stop = free[0][3]  # make row 0's fourth token the stop token
-    ids, mask = decode.pad_left(prompts, 8)
+    ids, mask = decode.pad_left(prompts, 16)
     raw = np.asarray(decode.decode_cached(
         graphdef, params, ids, mask, jax.random.key(0), decode.sampling_params(cfg.vocab_size, 0.0),
-        np.array([stop], np.int32), max_new_tokens=12, greedy=True))
+        np.array([stop], np.int32), max_new_tokens=N_NEW, greedy=True))
     first = free[0].index(stop)
     assert raw[0, : first + 1].tolist() == free[0][: first + 1]  # the stop token itself is emitted …
     assert (raw[0, first + 1:] == PAD_ID).all()  # … then only padding
-    got = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=12, temperature=0.0, stop_ids=(stop,))
+    got = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=N_NEW, temperature=0.0, stop_ids=(stop,))
     assert got[0] == free[0][:first]  # generate cuts the stop token and what follows
-    expected_1 = free[1][: free[1].index(stop)] if stop in free[1] else free[1]
-    assert got[1] == expected_1
+    for row, alone in zip(got[1:], free[1:]):  # other rows stop only at their own stop token
+        assert row == (alone[: alone.index(stop)] if stop in alone else alone)
 
 
 def test_temperature_to_zero_and_top_k_one_are_greedy(toy):
     graphdef, params, cfg = toy
-    prompts = _prompts(4, [3, 8], cfg.vocab_size)
-    g = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=10, temperature=0.0, stop_ids=())
-    assert g == decode.generate(graphdef, params, prompts, cfg, max_new_tokens=10, temperature=1e-5, stop_ids=())
-    assert g == decode.generate(graphdef, params, prompts, cfg, max_new_tokens=10, temperature=2.0, top_k=1,
+    prompts = _prompts(4, LENGTHS, cfg.vocab_size)
+    g = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=N_NEW, temperature=0.0, stop_ids=())
+    assert g == decode.generate(graphdef, params, prompts, cfg, max_new_tokens=N_NEW, temperature=1e-5, stop_ids=())
+    assert g == decode.generate(graphdef, params, prompts, cfg, max_new_tokens=N_NEW, temperature=2.0, top_k=1,
                                 seed=7, stop_ids=())
 
 
 def test_seed_reproduces_and_changes_samples(toy):
     graphdef, params, cfg = toy
-    p = _prompts(5, [4], cfg.vocab_size)
-    a = decode.generate(graphdef, params, p, cfg, max_new_tokens=20, seed=1, stop_ids=())
-    assert a == decode.generate(graphdef, params, p, cfg, max_new_tokens=20, seed=1, stop_ids=())
-    assert a != decode.generate(graphdef, params, p, cfg, max_new_tokens=20, seed=2, stop_ids=())
+    p = _prompts(5, LENGTHS, cfg.vocab_size)
+    a = decode.generate(graphdef, params, p, cfg, max_new_tokens=N_NEW, seed=1, stop_ids=())
+    assert a == decode.generate(graphdef, params, p, cfg, max_new_tokens=N_NEW, seed=1, stop_ids=())
+    assert a != decode.generate(graphdef, params, p, cfg, max_new_tokens=N_NEW, seed=2, stop_ids=())
 
 
 class _CountCompiles:
@@ -145,18 +166,18 @@ class _CountCompiles:
         jax.monitoring.unregister_event_duration_listener(self._on)
 
 
-def test_no_recompile_within_a_bucket(toy):
-    graphdef, params, cfg = toy
+def test_no_recompile_within_a_bucket():
+    graphdef, params, cfg = _real("gpt")
     V = cfg.vocab_size
-    decode.generate(graphdef, params, _prompts(6, [9], V), cfg, max_new_tokens=8, temperature=0.8)  # bucket 16
-    graphdef2, params2 = nnx.split(ToyLM(TOY, nnx.Rngs(0)))  # a fresh split of an equal model
+    decode.generate(graphdef, params, _prompts(6, [9], V), cfg, max_new_tokens=N_NEW, temperature=0.8)  # bucket 16
+    graphdef2, params2, _ = _real("gpt")  # a fresh split of an equal model (a reloaded run)
     with _CountCompiles() as c:
-        decode.generate(graphdef2, params2, _prompts(7, [16], V), cfg, max_new_tokens=8, temperature=1.3,
+        decode.generate(graphdef2, params2, _prompts(7, [16], V), cfg, max_new_tokens=N_NEW, temperature=1.3,
                         top_k=4, top_p=0.5, seed=9)
-        decode.generate(graphdef, params, _prompts(8, [12], V), cfg, max_new_tokens=8, temperature=0.2, seed=1)
+        decode.generate(graphdef, params, _prompts(8, [12], V), cfg, max_new_tokens=N_NEW, temperature=0.2, seed=1)
     assert c.n == 0
     with _CountCompiles() as c:  # the counter does see a new bucket
-        decode.generate(graphdef, params, _prompts(9, [17], V), cfg, max_new_tokens=8, temperature=0.8)
+        decode.generate(graphdef, params, _prompts(9, [17], V), cfg, max_new_tokens=N_NEW, temperature=0.8)
     assert c.n >= 1
 
 
@@ -170,7 +191,7 @@ def test_bucket():
 
 def test_empty_prompt_starts_from_bos(toy):
     graphdef, params, cfg = toy
-    kw = dict(max_new_tokens=6, temperature=0.0, stop_ids=())
+    kw = dict(max_new_tokens=N_NEW, temperature=0.0, stop_ids=())
     assert decode.generate(graphdef, params, [[]], cfg, **kw) == decode.generate(graphdef, params, [[BOS_ID]], cfg, **kw)
 
 
@@ -178,10 +199,10 @@ def test_long_prompt_keeps_its_end_and_warns_once(toy):
     graphdef, params, cfg = toy
     long = _prompts(10, [100], cfg.vocab_size)[0]
     said = []
-    kw = dict(max_new_tokens=14, temperature=0.0, stop_ids=())
+    kw = dict(max_new_tokens=N_NEW, temperature=0.0, stop_ids=())
     got = decode.generate(graphdef, params, [long, long[:3]], cfg, warn=said.append, **kw)
     assert len(said) == 1
-    room = cfg.max_len - 14
+    room = cfg.max_len - N_NEW
     assert got[0] == decode.generate(graphdef, params, [long[-room:]], cfg, **kw)[0]
 
 
@@ -199,10 +220,10 @@ def test_bad_input_is_one_sentence(toy, kw):
 @pytest.mark.parametrize("kw", [dict(temperature=0.0), dict(temperature=0.9, top_p=0.8, seed=4)])
 def test_streamed_chunks_equal_one_scan(toy, kw):
     graphdef, params, cfg = toy
-    prompts = _prompts(11, [2, 7], cfg.vocab_size)
-    whole = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=21, stop_ids=(), **kw)
-    parts = list(decode.stream(graphdef, params, prompts, cfg, max_new_tokens=21, stop_ids=(), chunk=8, **kw))
-    assert [p.shape[1] for p in parts] == [1, 8, 8, 4]
+    prompts = _prompts(11, LENGTHS, cfg.vocab_size)
+    whole = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=N_NEW, stop_ids=(), **kw)
+    parts = list(decode.stream(graphdef, params, prompts, cfg, max_new_tokens=N_NEW, stop_ids=(), chunk=8, **kw))
+    assert [p.shape[1] for p in parts] == [1, 8, 3]
     assert np.concatenate(parts, axis=1).tolist() == whole
 
 
