@@ -2,7 +2,9 @@
 
 Independent references: hashlib over the files on disk (against data/SHA256SUMS), a second
 run of the generator in a fresh process, Python's own arithmetic and weekday order for the
-facts the text states, and a fake server (monkeypatched ``urlopen``) for the download.
+facts the text states (sums, journey times, ages, distances stated twice), SentencePiece
+itself for the claim that the corpus supports a large unigram vocabulary, and a fake server
+(monkeypatched ``urlopen``) for the download.
 """
 
 import hashlib
@@ -10,6 +12,7 @@ import io
 import json
 import re
 import subprocess
+from collections import Counter
 import sys
 from urllib.error import URLError
 
@@ -18,6 +21,7 @@ import pytest
 from minisora import datasets
 from minisora.cli import main as cli_main
 from minisora.errors import UserError
+from minisora.tokenizer import Tokenizer, train_tokenizer
 
 REPO = datasets.DATA_DIR.parent
 GENERATE = datasets.DATA_DIR / "generate.py"
@@ -26,6 +30,9 @@ ARTICLE_Q, ARTICLE_A = "我的账户为什么不能登录？", "请确认您的�
 LOGIN_EN = ("Why can't I log in to my account?",
             "Please check that your account details are entered correctly, or try resetting your password.")
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+NUMBER_WORDS = {"a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+TOWN = r"[A-Z][\w']*(?: (?:Town|Village|City))?"  # a made-up town: Abermouth, Qing'an Village
+HAN = r"[\u4e00-\u9fff·]+"
 
 
 def _rows(split):
@@ -75,10 +82,10 @@ def test_check_fails_on_a_changed_file(tmp_path):
 
 def test_corpus_size_and_both_languages(corpus):
     size = datasets.SHIPPED_CORPUS.stat().st_size
-    assert 500_000 <= size <= 900_000
+    assert 600_000 <= size <= 950_000
     cjk = len(re.findall(r"[\u4e00-\u9fff]", corpus))
     words = len(re.findall(r"[A-Za-z]+", corpus))
-    assert cjk >= 50_000 and words >= 30_000, (cjk, words)
+    assert cjk >= 100_000 and words >= 50_000, (cjk, words)
     assert corpus.endswith("\n") and not corpus.endswith("\n\n")
     paragraphs = corpus[:-1].split("\n\n")  # a blank line between paragraphs, and only there
     assert all(p and p.strip() == p for p in paragraphs)
@@ -111,6 +118,90 @@ def test_corpus_never_contains_a_held_out_question(corpus):
     assert service
     for q in held_out:
         assert f": {q}\n" not in corpus and f"：{q}\n" not in corpus, q
+
+
+def test_corpus_is_varied_and_no_sentence_dominates(corpus):
+    sentences = [x for x in re.split(r"(?<=[.!?。！？”])\s*|\n", corpus) if len(x) > 3]
+    counts = Counter(sentences)
+    assert len(counts) >= 0.5 * len(sentences)
+    assert counts.most_common(1)[0][1] <= 0.005 * len(sentences), counts.most_common(3)
+    assert len(set(re.findall(r"[a-z]+", corpus))) >= 4000  # lower-case English word types
+    assert len(set(re.findall(r"[\u4e00-\u9fff]", corpus))) >= 2000  # distinct Chinese characters
+
+
+def test_corpus_inventories_add_up(corpus):
+    rows = re.findall(r"there (?:is|are) ([^.]+)\. That is (\d+) [a-z ]+ in all\.", corpus)
+    assert len(rows) > 50
+    for items, total in rows:
+        counts = [NUMBER_WORDS[item.split()[0]] for item in re.split(r", | and ", items)]
+        assert sum(counts) == int(total), (items, total)
+
+
+def test_corpus_journey_times_follow_from_distance_and_speed(corpus):
+    trips = re.findall(r"(\d+) kilometres apart, and an? [a-z -]+ goes about (\d+) kilometres an hour, "
+                       r"so the journey took about ((?:\d+ hours?)?(?: and )?(?:\d+ minutes)?)\.", corpus)
+    assert len(trips) > 50
+    for km, speed, took in trips:
+        h = re.search(r"(\d+) hour", took)
+        m = re.search(r"(\d+) minutes", took)
+        minutes = 60 * int(h.group(1) if h else 0) + int(m.group(1) if m else 0)
+        exact = 60 * int(km) / int(speed)
+        assert minutes % 5 == 0 and (abs(minutes - exact) <= 2.5 or (minutes == 5 and exact < 5)), (km, speed, took)
+
+
+def test_corpus_recipe_times_add_up(corpus):
+    recipes = re.findall(r"(?:How to make|recipe for) [^.]+\.((?:[^.]+\.)+?) Altogether the cooking takes (\d+) minutes\.",
+                         corpus)
+    assert len(recipes) > 30
+    for steps, total in recipes:
+        parts = [int(n) for n in re.findall(r"(\d+) (?:more )?minutes", steps)]
+        assert len(parts) == 2 and sum(parts) == int(total), (steps, total)
+
+
+def test_corpus_made_up_world_is_consistent(corpus):
+    """A pair of towns has one distance, a person one age, and comparisons agree with the ages."""
+    km = {}
+    pairs = re.findall(rf"({TOWN}) is (\d+) kilometres from ({TOWN})\.", corpus)
+    pairs += [(a, d, b) for a, b, d in re.findall(rf"from ({TOWN}) to ({TOWN}) by [^.]+\. The two places are (\d+)", corpus)]
+    pairs += [(a, d, b) for a, b, d in re.findall(rf"({HAN})离({HAN})有(\d+)公里", corpus)]
+    pairs += [(a, d, b) for a, b, d in re.findall(rf"从({HAN})去({HAN})。两地相距(\d+)公里", corpus)]
+    for a, d, b in pairs:
+        assert km.setdefault(frozenset((a, b)), d) == d, (a, b)
+    assert len(km) > 200 and len(pairs) - len(km) > 30  # many pairs are stated more than once
+
+    age = {}
+    for name, years in (re.findall(r"([A-Z]\w+ [A-Z]\w+), who is (\d+),", corpus)
+                        + re.findall(rf"(?<![\u4e00-\u9fff·])({HAN})今年(\d+)岁", corpus)):
+        assert age.setdefault(name, int(years)) == int(years), name
+    assert len(age) > 200
+    older = re.findall(r", who is (\d+), is (?:(\d+) years )?older than [A-Z]\w+ [A-Z]\w+, who is (\d+)\.", corpus)
+    assert len(older) > 30
+    for b, diff, a in older:
+        assert int(b) > int(a) and (not diff or int(diff) == int(b) - int(a)), (b, diff, a)
+
+
+def test_corpus_element_facts_match_the_periodic_table(corpus):
+    stated = re.findall(r"([A-Z][a-z]+) is element number (\d+), and its symbol is ([A-Z][a-z]?)\.", corpus)
+    symbols = dict(re.findall(r"The chemical symbol for ([a-z]+) is ([A-Z][a-z]?)\.", corpus))
+    assert len(stated) > 20 and symbols
+    table = {"hydrogen": (1, "H"), "carbon": (6, "C"), "oxygen": (8, "O"), "sodium": (11, "Na"), "iron": (26, "Fe"),
+             "silver": (47, "Ag"), "gold": (79, "Au"), "mercury": (80, "Hg"), "lead": (82, "Pb")}
+    for name, number, symbol in stated:
+        assert symbols.get(name.lower(), symbol) == symbol
+        if name.lower() in table:
+            assert table[name.lower()] == (int(number), symbol)
+
+
+@pytest.mark.parametrize("vocab_size", [8000, 12000])
+def test_unigram_tokenizer_trains_on_the_corpus(tmp_path, corpus, vocab_size):
+    """The corpus is varied enough for the tokenizer the project trains by default (issue #2) and more."""
+    tok = train_tokenizer([datasets.SHIPPED_CORPUS], tmp_path, vocab_size=vocab_size, model_type="unigram")
+    assert tok.vocab_size == vocab_size
+    sample = "\n\n".join(corpus[:-1].split("\n\n")[::300])  # paragraphs of every kind, both languages
+    ids = tok.encode(sample)
+    assert tok.decode(ids) == sample
+    assert Tokenizer.load(tmp_path).encode(sample) == ids
+    assert len(ids) < len(sample) / 2  # pieces longer than characters: the vocabulary was learnt, not bytes
 
 
 # --- the dialogues -----------------------------------------------------------------
