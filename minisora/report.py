@@ -1,0 +1,344 @@
+r"""The comparison report: numbers over seeds, one verdict rule, figures, ``report.md``.
+
+Every number is a mean over seeds with its sample standard deviation (n − 1 in the
+denominator), written ``mean ± std``:
+
+    x̄ = (1/n) Σ_i x_i,     s = √( Σ_i (x_i − x̄)² / (n − 1) )
+
+A claim "model A is better than model B on metric m" is judged from the difference of
+the means in the claimed direction, d = x̄_A − x̄_B (sign flipped when lower is better),
+and the spread of that difference between two independent runs, s_d = √(s_A² + s_B²):
+
+    supported     d >  max(2 s_d, 5 % of max(|x̄_A|, |x̄_B|))
+    refuted       d < −max(2 s_d, 5 % of max(|x̄_A|, |x̄_B|))
+    inconclusive  otherwise, and whenever s_d is unknown (one seed) for a noisy metric
+
+Two standard deviations is the usual "not noise" margin; the 5 % floor keeps a metric
+with no spread at all (FLOPs are the same for every seed) from deciding a claim on a
+rounding difference.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+MODELS = ("sora", "gpt")
+LABEL = {"sora": "Sora (encoder → LSTM)", "gpt": "ChatGPT (causal decoder)"}
+COLOR = {"sora": "tab:orange", "gpt": "tab:blue"}
+SIGMAS, REL_FLOOR = 2.0, 0.05
+
+
+# --- statistics and the verdict rule ------------------------------------------------------
+
+
+def mean_std(values) -> tuple[float, float]:
+    """(x̄, s) of the values; s is NaN for a single value (no spread can be estimated)."""
+    x = np.asarray(values, dtype=float)
+    return float(x.mean()), float(x.std(ddof=1)) if x.size > 1 else math.nan
+
+
+def verdict(mean_a: float, std_a: float, mean_b: float, std_b: float, *, higher_is_better: bool,
+            deterministic: bool = False) -> tuple[str, float, float]:
+    """Judge "A beats B" -> (verdict, d, margin). ``deterministic``: the metric has no seed
+    spread (s_d = 0 even when measured once)."""
+    d = (mean_a - mean_b) if higher_is_better else (mean_b - mean_a)
+    s_d = 0.0 if deterministic else math.hypot(std_a, std_b)
+    margin = max(SIGMAS * s_d, REL_FLOOR * max(abs(mean_a), abs(mean_b)))
+    if math.isnan(margin):
+        return "inconclusive", d, margin
+    if d > margin:
+        return "supported", d, margin
+    if d < -margin:
+        return "refuted", d, margin
+    return "inconclusive", d, margin
+
+
+def fmt(mean: float, std: float) -> str:
+    """``mean ± std``, the std to two significant figures and the mean to the same decimals;
+    large numbers in k / M / G (``12.07 ± 0.35 k``); ``± n/a`` for a single seed; whole numbers
+    without spread (parameter counts, bytes) exactly."""
+    if (std == 0 or math.isnan(std)) and float(mean).is_integer():  # counts (parameters, bytes): exact
+        return f"{int(mean):,}"
+    scale, suffix = next(((f, u) for f, u in ((1e9, " G"), (1e6, " M"), (1e3, " k")) if abs(mean) >= f), (1, ""))
+    m, sd = mean / scale, std / scale
+    if math.isnan(sd):
+        return f"{m:.4g} ± n/a{suffix}"
+    if sd <= 1e-9 * max(abs(m), 1e-30):  # no spread at all
+        return f"{m:#.4g} ± 0{suffix}"
+    decimals = max(0, 1 - math.floor(math.log10(sd)))
+    return f"{m:.{decimals}f} ± {sd:.{decimals}f}{suffix}"
+
+
+def stat(results: dict, model: str, key) -> tuple[float, float]:
+    """(x̄, s) over seeds of ``per_seed[model][i][key]``; ``key`` may be a path tuple."""
+    path = key if isinstance(key, tuple) else (key,)
+    values = [_get(run, path) for run in results["per_seed"][model]]
+    return mean_std(values)
+
+
+def curve_stats(results: dict, model: str, x_key: tuple, y_key: tuple):
+    """Stack one curve per seed -> (x, mean (K,), std (K,)); every seed has the same x."""
+    runs = results["per_seed"][model]
+    x = np.asarray(_get(runs[0], x_key), float)
+    ys = np.asarray([_get(r, y_key) for r in runs], float)  # (n_seeds, K)
+    std = ys.std(axis=0, ddof=1) if len(ys) > 1 else np.full(x.shape, np.nan)
+    return x, ys.mean(axis=0), std
+
+
+def _get(d, path):
+    for k in path:
+        d = d[k]
+    return d
+
+
+# --- the claims ----------------------------------------------------------------------------
+
+# (article claim, metric name, key into per_seed, model that should win, higher is better, deterministic)
+CLAIMS = (
+    ("Sora handles long text and complex context better",
+     "continuation loss at the longest prompt (nats/token)", ("context", "long_loss"), "sora", False, False),
+    ("ChatGPT generates more diverse, creative text",
+     "distinct-2 of samples at equal temperature", ("diversity", "distinct_2"), "gpt", True, False),
+    ("ChatGPT needs more compute",
+     "training FLOPs per token (counted)", ("cost", "flops_per_token_counted"), "gpt", True, True),
+)
+
+
+def judge_claims(results: dict) -> list[dict]:
+    rows = []
+    for claim, metric, key, winner, higher, deterministic in CLAIMS:
+        loser = "gpt" if winner == "sora" else "sora"
+        (ma, sa), (mb, sb) = stat(results, winner, key), stat(results, loser, key)
+        v, d, margin = verdict(ma, sa, mb, sb, higher_is_better=higher, deterministic=deterministic)
+        rows.append(dict(claim=claim, metric=metric, winner=winner, verdict=v, d=d, margin=margin,
+                         sora=stat(results, "sora", key), gpt=stat(results, "gpt", key)))
+    return rows
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no window
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _axes():
+    fig, ax = _plt().subplots(figsize=(6.4, 4.2))
+    return fig, ax
+
+
+def _finish(fig, ax, path: Path, xlabel: str | None, ylabel: str, title: str) -> str:
+    """Labels (with units), legend, light grid; save as PNG -> its file name."""
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3, axis="y" if xlabel is None else "both")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    _plt().close(fig)
+    return path.name
+
+
+def _bars(ax, results: dict, metrics: list[tuple[str, tuple]]):
+    """Grouped bars, one group per metric, one bar per model, error bars = std over seeds."""
+    width = 0.38
+    x = np.arange(len(metrics))
+    for j, m in enumerate(MODELS):
+        stats = [stat(results, m, key) for _, key in metrics]
+        errs = [0.0 if math.isnan(s[1]) else s[1] for s in stats]
+        ax.bar(x + (j - 0.5) * width, [s[0] for s in stats], width, yerr=errs, capsize=4, color=COLOR[m], label=LABEL[m])
+    ax.set_xticks(x, [name for name, _ in metrics])
+    ax.set_ylim(0, 1)
+
+
+def _band(ax, x, mean, std, model: str):
+    """A curve of means with a shaded ± std band (no band for a single seed)."""
+    ax.plot(x, mean, marker="o", color=COLOR[model], label=LABEL[model])
+    if not np.all(np.isnan(std)):
+        ax.fill_between(x, mean - std, mean + std, color=COLOR[model], alpha=0.2)
+
+
+def figure_cost(results: dict, path: Path) -> str:
+    fig, ax = _axes()
+    for m in MODELS:
+        sb = results["per_seed"][m][0]["cost"]["state_bytes"]  # the same for every seed
+        ax.plot(sb["new_tokens"], np.asarray(sb["bytes"]) / 1024, marker="o", color=COLOR[m], label=LABEL[m])
+    return _finish(fig, ax, path, "generated length (tokens, after a 16-token prompt)",
+                   "decode state per sequence (KiB)", "Decode-state memory vs generated length")
+
+
+def figure_lm(results: dict, path: Path) -> str:
+    fig, ax = _axes()
+    for m in MODELS:
+        x, mean, std = curve_stats(results, m, ("lm", "tokens"), ("lm", "val_loss"))
+        _band(ax, x / 1e3, mean, std, m)
+    return _finish(fig, ax, path, "training tokens read (thousands)", "validation loss (nats/token)",
+                   "Pre-training: held-out loss (mean ± std over seeds)")
+
+
+def figure_context(results: dict, path: Path) -> str:
+    fig, ax = _axes()
+    for m in MODELS:
+        x, mean, std = curve_stats(results, m, ("context", "prompt_len"), ("context", "loss"))
+        _band(ax, x, mean, std, m)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(x, [str(int(v)) for v in x])
+    return _finish(fig, ax, path, "prompt length (tokens, log scale)", "continuation loss (nats/token)",
+                   "Long context: loss of the next tokens vs prompt length")
+
+
+def figure_dialogue(results: dict, path: Path) -> str:
+    fig, ax = _axes()
+    _bars(ax, results, [("exact match", ("dialogue", "em")), ("token F1", ("dialogue", "f1"))])
+    return _finish(fig, ax, path, None, "score on the test split (0–1)", "Dialogue: answers to held-out questions (greedy)")
+
+
+def figure_diversity(results: dict, path: Path) -> str:
+    fig, ax = _axes()
+    _bars(ax, results, [("distinct-1", ("diversity", "distinct_1")), ("distinct-2", ("diversity", "distinct_2")),
+                        ("repeated 3-grams", ("diversity", "repeated_3"))])
+    return _finish(fig, ax, path, None, "share of n-grams (0–1)",
+                   f"Diversity of samples at temperature {results['setup']['temperature']}")
+
+
+# --- report.md -----------------------------------------------------------------------------
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _metric_rows(results: dict, metrics: list[tuple[str, tuple]]) -> list[list[str]]:
+    return [[name] + [fmt(*stat(results, m, key)) for m in MODELS] for name, key in metrics]
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|") or "(empty)"
+
+
+def write_report(results: dict, out_dir) -> Path:
+    """Write ``out_dir/report.md`` and its five figures from a results dict (see compare.py)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    s = results["setup"]
+    header = ["", LABEL["sora"], LABEL["gpt"]]
+    seeds = ", ".join(map(str, s["seeds"]))
+    parts = [
+        "# Sora vs ChatGPT, measured",
+        f"Preset `{s['preset']}` with a shared {s['vocab_size']}-piece tokenizer; corpus `{s['corpus']}`, "
+        f"dialogues `{s['dialogues']}`. Each model pre-trained on {s['pretrain_tokens']:,} tokens and fine-tuned "
+        f"on {s['finetune_tokens']:,} dialogue tokens, seeds {seeds}"
+        f"{' (quick mode)' if s.get('quick') else ''}; whole job {s.get('wall_s', 0):.0f} s on "
+        f"{s.get('device', 'this machine')}. Every number is mean ± std over the {len(s['seeds'])} seed(s).",
+    ]
+
+    # 1. size and cost
+    cost = [("parameters", ("cost", "params")),
+            ("training FLOPs/token, counted", ("cost", "flops_per_token_counted")),
+            ("training FLOPs/token, XLA", ("cost", "flops_per_token_xla")),
+            ("training tokens/s", ("cost", "train_tokens_per_s")),
+            ("decode tokens/s", ("cost", "decode_tokens_per_s")),
+            ("decode state at the longest length (bytes)", ("cost", "state_bytes_max"))]
+    parts += [
+        "## 1. Size and cost",
+        "*Method.* Parameters are counted from the built models' arrays. FLOPs per training token: "
+        "*counted* = Σ 2·m·n·k over every matrix product in the program of one train step (forward and "
+        "backward; a scan body counted once per step), and XLA's cost analysis of the same compiled step "
+        "(all operations, but a loop body only once, so it undercounts Sora's LSTM loop); both divided "
+        "by the tokens a step reads. Training tokens/s: pre-training tokens over its wall time, compile "
+        f"and evaluations excluded; decode tokens/s: the scan decoder sampling {s['decode_batch']} "
+        f"sequences × {s['diversity_tokens']} tokens, timed after its compiling call; decode state: "
+        "bytes of the prefill/step state of one sequence. Timings on a shared CPU are rough.",
+        _table(header, _metric_rows(results, cost)),
+        f"![decode state]({figure_cost(results, out / 'cost.png')})",
+    ]
+
+    # 2. language modelling
+    lm = [("final validation loss (nats/token)", ("lm", "final_loss")),
+          ("final validation perplexity", ("lm", "final_ppl"))]
+    parts += [
+        "## 2. Language modelling",
+        "*Method.* Validation loss = mean cross-entropy (nats/token) of the "
+        f"{s['continuation_len']} tokens that follow a {s['lm_prompt']}-token prompt, on fixed windows of the "
+        "held-out last 10 % of the corpus, at regular points of pre-training; perplexity = exp(loss). "
+        "The same question for both models: ChatGPT reads prompt + continuation causally, Sora's encoder "
+        "reads the prompt and its LSTM decoder the continuation (teacher-forced). Sora's MLM loss is not "
+        "part of it. The x axis counts the tokens each model read.",
+        _table(header, _metric_rows(results, lm)),
+        f"![validation loss]({figure_lm(results, out / 'lm.png')})",
+    ]
+
+    # 3. long context
+    x = results["per_seed"]["gpt"][0]["context"]["prompt_len"]
+    ctx = [(f"prompt of {int(p)} tokens", ("context", "loss", i)) for i, p in enumerate(x)]
+    ctx.append(("gain from the longest over the shortest prompt", ("context", "gain")))
+    parts += [
+        "## 3. Long and complex context",
+        "*Method.* From held-out text, windows of a prompt of P tokens followed by "
+        f"{s['continuation_len']} continuation tokens; the loss is the mean cross-entropy (nats/token) of the "
+        "continuation given the prompt, teacher-forced. The same windows serve every P (the prompt is "
+        "the last P tokens before the continuation), so a falling curve means the model uses the older "
+        "context. P is capped so prompt + continuation fit the trained window of both models.",
+        _table(header, _metric_rows(results, ctx)),
+        f"![context]({figure_context(results, out / 'context.png')})",
+    ]
+
+    # 4. dialogue
+    dia = [("exact match", ("dialogue", "em")), ("token F1", ("dialogue", "f1"))]
+    parts += [
+        "## 4. Dialogue",
+        f"*Method.* After fine-tuning on the training split, each model answers the "
+        f"{s['n_test_dialogues']} held-out test questions greedily (at most {s['answer_tokens']} tokens). Exact "
+        "match compares normalised strings; token F1 compares words (CJK characters count one each). "
+        "Five answers of the first seed, the article's customer-service question first:",
+        _table(header, _metric_rows(results, dia)),
+    ]
+    for m in MODELS:
+        rows = [[_cell(a["question"]), _cell(a["reference"]), _cell(a["answer"])]
+                for a in results["per_seed"][m][0]["dialogue"]["samples"]]
+        parts += [f"**{LABEL[m]}**", _table(["question", "reference", "answer"], rows)]
+    parts.append(f"![dialogue]({figure_dialogue(results, out / 'dialogue.png')})")
+
+    # 5. diversity
+    div = [("distinct-1", ("diversity", "distinct_1")), ("distinct-2", ("diversity", "distinct_2")),
+           ("repeated 3-gram rate", ("diversity", "repeated_3"))]
+    parts += [
+        "## 5. Diversity",
+        f"*Method.* Each pre-trained model continues the same {s['n_diversity_prompts']} held-out prompts "
+        f"with {s['diversity_tokens']} tokens at temperature {s['temperature']} (no top-k/top-p). "
+        "distinct-n = unique n-grams / all n-grams over all samples (higher = more varied); the repeated "
+        "3-gram rate is the share of a sample's 3-grams it already used (lower = less looping).",
+        _table(header, _metric_rows(results, div)),
+        f"![diversity]({figure_diversity(results, out / 'diversity.png')})",
+    ]
+
+    # verdicts
+    rows = []
+    for r in judge_claims(results):
+        rows.append([r["claim"], r["metric"], fmt(*r["sora"]), fmt(*r["gpt"]),
+                     f"{r['d']:.4g}", f"{r['margin']:.4g}", f"**{r['verdict']}**"])
+    parts += [
+        "## Verdicts on the article's claims",
+        f"*Rule.* d is the difference of the means in the direction the article claims (positive = as "
+        f"claimed). A claim is **supported** if d > max({SIGMAS:g}·s_d, {REL_FLOOR:.0%} of the larger mean), "
+        "**refuted** if d < −that margin, and **inconclusive** otherwise, where s_d = √(s_Sora² + s_ChatGPT²) "
+        "is the seed spread of the difference (unknown with one seed, so noisy metrics are then "
+        "inconclusive; FLOPs have no seed spread). At this scale (about a million parameters, minutes of CPU "
+        "training) a verdict says what these models do, not what large models would.",
+        _table(["claim", "metric", "Sora", "ChatGPT", "d", "margin", "verdict"], rows),
+    ]
+    path = out / "report.md"
+    path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+    return path
