@@ -23,7 +23,7 @@ ARTICLE_QUESTION = "我的账户为什么不能登录？"
 
 # (pre-training steps, fine-tuning steps, vocabulary size); full mode fits in ~5 CPU minutes.
 FULL = dict(pretrain_steps=500, finetune_steps=300, vocab_size=4000)
-QUICK = dict(pretrain_steps=8, finetune_steps=4, vocab_size=1000)
+QUICK = dict(pretrain_steps=8, finetune_steps=4, vocab_size=3000)
 
 
 def _run(*argv: str) -> None:

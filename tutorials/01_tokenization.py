@@ -53,7 +53,7 @@ print(text[:300])
 
 # %%
 workdir = tempfile.mkdtemp(prefix="minisora-ch1-")
-vocab = 2000 if QUICK else 8000
+vocab = 3000 if QUICK else 8000
 uni = train_tokenizer([text], f"{workdir}/unigram", vocab_size=vocab, model_type="unigram", from_text=True)
 bpe = train_tokenizer([text], f"{workdir}/bpe", vocab_size=vocab, model_type="bpe", from_text=True)
 
