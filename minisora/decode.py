@@ -272,23 +272,35 @@ def _tokenizer(handle):
     return handle.tokenizer
 
 
+def _is_chat(handle) -> bool:
+    """A run fine-tuned on dialogues reads its prompt as ``<user> question <assistant>``."""
+    return (handle.train_config or {}).get("kind") == "dialogue"
+
+
+def _encode(handle, text: str) -> list[int]:
+    from .data import chat_prompt
+
+    ids = _tokenizer(handle).encode(text)
+    return chat_prompt(ids) if _is_chat(handle) else ids
+
+
 def generate_text(handle, prompt="", *, max_new_tokens: int = 100, temperature: float = 1.0,
                   top_k: int | None = None, top_p: float | None = None, seed: int = 0,
                   num_samples: int = 1, warn=None):
     """``minisora.load(RUN_DIR)`` handle + prompt text -> the generated continuation (text).
 
-    A list of prompts, or ``num_samples`` > 1, gives a list of texts (the samples of each prompt
-    in turn); one prompt and one sample give one string.
+    For a run fine-tuned on dialogues the prompt is a question and the text its answer. A list of
+    prompts, or ``num_samples`` > 1, gives a list of texts (the samples of each prompt in turn);
+    one prompt and one sample give one string.
     """
     if num_samples < 1:
         raise UserError(f"num_samples must be at least 1, not {num_samples}.")
-    tok = _tokenizer(handle)
     texts = [prompt] if isinstance(prompt, str) else list(prompt)
-    ids = [tok.encode(text) for text in texts for _ in range(num_samples)]
+    ids = [_encode(handle, text) for text in texts for _ in range(num_samples)]
     graphdef, params = nnx.split(handle.model)
     rows = generate(graphdef, params, ids, handle.config, max_new_tokens=max_new_tokens, temperature=temperature,
                     top_k=top_k, top_p=top_p, seed=seed, warn=warn)
-    out = [tok.decode(row) for row in rows]
+    out = [_tokenizer(handle).decode(row) for row in rows]
     return out[0] if isinstance(prompt, str) and num_samples == 1 else out
 
 
@@ -321,24 +333,26 @@ def _sampling_args(args) -> dict:
 
 
 def generate_command(args) -> None:
-    """``minisora generate``: the prompt, then its continuation streamed as it is decoded."""
+    """``minisora generate``: the prompt, then its continuation streamed as it is decoded
+    (for a run fine-tuned on dialogues: the answer to the prompt)."""
     from .run import load
 
     handle = load(args.run)
     tok = _tokenizer(handle)
     kw = _sampling_args(args)
-    sampling_params(handle.config.vocab_size, args.temperature, args.top_k, args.top_p)  # fail before loading more
     if args.num_samples < 1:
         raise UserError(f"--num-samples must be at least 1, not {args.num_samples}.")
-    prompt_ids = tok.encode(args.prompt)
+    prompt_ids = _encode(handle, args.prompt)
+    shown = "" if _is_chat(handle) else args.prompt
     graphdef, params = nnx.split(handle.model)
     if args.num_samples == 1:
-        sys.stdout.write(args.prompt)
-        _print_stream(tok, stream(graphdef, params, [prompt_ids], handle.config, warn=_say, **kw))
+        chunks = stream(graphdef, params, [prompt_ids], handle.config, warn=_say, **kw)  # checks the flags
+        sys.stdout.write(shown)
+        _print_stream(tok, chunks)
         return
     rows = generate(graphdef, params, [prompt_ids] * args.num_samples, handle.config, warn=_say, **kw)
     for i, row in enumerate(rows):
-        print(f"--- sample {i + 1} ---\n{args.prompt}{tok.decode(row)}")
+        print(f"--- sample {i + 1} ---\n{shown}{tok.decode(row)}")
 
 
 def chat_context(history, question, room: int) -> list[int]:
@@ -361,7 +375,7 @@ def chat_command(args) -> None:
     handle = load(args.run)
     tok = _tokenizer(handle)
     kw = _sampling_args(args)
-    sampling_params(handle.config.vocab_size, args.temperature, args.top_k, args.top_p)
+    _prepare([[]], handle.config, args.max_new_tokens, args.temperature, args.top_k, args.top_p, None)  # check flags
     room = prompt_room(handle.config, args.max_new_tokens)
     graphdef, params = nnx.split(handle.model)
     print(f"Chatting with {handle.run_dir} ({handle.config.model}). /reset forgets the conversation, /quit ends it.")

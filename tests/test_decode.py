@@ -238,3 +238,98 @@ def test_chat_context_drops_oldest_turns():
     assert decode.chat_context(history, [20], 15) == turn([13], [14, 15]) + turn([16], [17]) + [USER_ID, 20, ASSISTANT_ID]
     assert decode.chat_context(history, [20], 3) == [USER_ID, 20, ASSISTANT_ID]
     assert decode.chat_context([], [20, 21, 22, 23], 4) == [USER_ID, 22, 23, ASSISTANT_ID]  # the question's end
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """A run directory as training leaves it: config, tokenizer, one checkpoint (random weights)."""
+    from minisora.run import write_run
+    from minisora.tokenizer import train_tokenizer
+
+    root = tmp_path_factory.mktemp("runs")
+    tok = train_tokenizer(["the quick brown fox jumps over the lazy dog? " * 20], root / "tok", vocab_size=300,
+                          model_type="char", from_text=True)
+    cfg = ModelConfig(model="gpt", vocab_size=tok.vocab_size, d_model=32, n_heads=2, n_layers=1, d_ff=64, max_len=48)
+    write_run(root / "gpt", models.create(cfg, seed=2), cfg, data={}, tokenizer=tok)
+    return root / "gpt"
+
+
+def _cli(argv, capsys):
+    from minisora.cli import main
+
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_generate_command_streams_what_generate_text_returns(run_dir, capsys):
+    import minisora
+    from minisora.decode import generate_text
+
+    handle = minisora.load(run_dir)
+    expected = generate_text(handle, "the fox", max_new_tokens=N_NEW, temperature=0.0)
+    code, out, _ = _cli(["generate", "--run", str(run_dir), "--prompt", "the fox", "--max-new-tokens", str(N_NEW),
+                         "--temperature", "0"], capsys)
+    assert code == 0
+    assert out == "the fox" + expected + "\n"
+    code, out, _ = _cli(["generate", "--run", str(run_dir), "--prompt", "the", "--max-new-tokens", "5",
+                         "--num-samples", "2", "--top-k", "3"], capsys)
+    assert code == 0 and out.count("--- sample") == 2
+
+
+def test_generate_command_keeps_the_end_of_a_long_prompt(run_dir, capsys):
+    code, _, err = _cli(["generate", "--run", str(run_dir), "--prompt", "the lazy dog " * 10, "--max-new-tokens",
+                         str(N_NEW), "--temperature", "0"], capsys)
+    assert code == 0
+    assert err.count("keeping its last") == 1
+
+
+@pytest.mark.parametrize("flags", [["--max-new-tokens", "0"], ["--temperature", "-1"], ["--top-p", "0"],
+                                   ["--top-p", "1.5"], ["--top-k", "0"], ["--num-samples", "0"],
+                                   ["--max-new-tokens", "48"]])
+def test_generate_command_bad_flags(run_dir, capsys, flags):
+    code, out, err = _cli(["generate", "--run", str(run_dir), "--prompt", "the", *flags], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("minisora: error: ") and err.count("\n") == 1
+
+
+def test_commands_refuse_a_run_without_a_model(tmp_path, capsys):
+    for cmd in ("generate", "chat"):
+        code, _, err = _cli([cmd, "--run", str(tmp_path / "nothing")], capsys)
+        assert code == 2 and err.count("\n") == 1
+    untrained = tmp_path / "untrained"
+    untrained.mkdir()
+    (untrained / "config.json").write_text('{"model": {"model": "gpt"}, "train": null}')
+    code, _, err = _cli(["generate", "--run", str(untrained)], capsys)
+    assert code == 2 and "checkpoint" in err and err.count("\n") == 1
+
+
+def test_chat_keeps_history_resets_and_quits(run_dir, capsys, monkeypatch):
+    import io
+
+    import minisora
+
+    handle = minisora.load(run_dir)
+    tok = handle.tokenizer
+    graphdef, params = nnx.split(handle.model)
+    room = decode.prompt_room(handle.config, 8)
+
+    def answer(history, q):
+        ctx = decode.chat_context(history, tok.encode(q), room)
+        return decode.generate(graphdef, params, [ctx], handle.config, max_new_tokens=8, temperature=0.0)[0]
+
+    a1 = answer([], "the fox")
+    a2 = answer([(tok.encode("the fox"), a1)], "a dog")  # the second turn sees the first
+    a3 = answer([], "a dog")  # after /reset it does not
+    assert a2 != a3  # (so the transcript below shows whether history was kept)
+    monkeypatch.setattr("sys.stdin", io.StringIO("the fox\na dog\n/reset\na dog\n/quit\nnever read\n"))
+    code, out, _ = _cli(["chat", "--run", str(run_dir), "--max-new-tokens", "8"], capsys)
+    assert code == 0
+    replies = [line.split("bot> ", 1)[1] for line in out.splitlines() if "bot> " in line]
+    assert replies == [tok.decode(a) for a in (a1, a2, a3)]
+    monkeypatch.setattr("sys.stdin", io.StringIO("the fox\n"))  # end of input ends the chat cleanly
+    code, out, _ = _cli(["chat", "--run", str(run_dir), "--max-new-tokens", "8"], capsys)
+    assert code == 0 and out.count("bot> ") == 1
