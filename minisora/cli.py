@@ -176,7 +176,7 @@ def _add_training(sub) -> None:
     p.add_argument("--model", default="gpt", help="gpt (ChatGPT) or sora")
     p.add_argument("--corpus", required=True, metavar="FILE")
     p.add_argument("--tokenizer", metavar="DIR", help="a trained tokenizer (default: train one into the run)")
-    p.add_argument("--vocab-size", type=int, default=2000, help="size of the tokenizer trained when --tokenizer is absent")
+    p.add_argument("--vocab-size", type=int, default=4000, help="size of the tokenizer trained when --tokenizer is absent (default 4000)")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
     p.add_argument("--preset", default="tiny")
     p.add_argument("--dropout", type=float, help="dropout rate (default: the preset's)")
