@@ -1,0 +1,192 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 7 — Pre-training and fine-tuning
+#
+# The article trains both models in two stages (sections 3 and 4):
+#
+# * **pre-training** on raw text — ChatGPT with the GPT objective ("target = next words"),
+#   Sora with BERT's objective ("target = input", masked tokens restored) *and* the GPT one;
+# * **fine-tuning** on question/answer dialogues, so that a prompt gets an answer.
+#
+# This chapter builds the batches for each objective with `minisora.data`, looks inside
+# one compiled train step (`minisora.train`), then trains tiny versions of both models on the
+# shipped corpus and fine-tunes them on the shipped dialogues — with the same commands a
+# user types (`minisora pretrain`, `minisora finetune`). A few CPU minutes; with
+# `MINISORA_QUICK=1` a few seconds of training.
+
+# %%
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+import minisora
+from minisora import cli, data, train
+from minisora.datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES, load_dialogues
+from minisora.tokenizer import train_tokenizer
+
+QUICK = os.environ.get("MINISORA_QUICK") == "1"
+work = Path(tempfile.mkdtemp(prefix="minisora-ch7-"))
+tok = train_tokenizer([SHIPPED_CORPUS], work / "tokenizer", vocab_size=3000 if QUICK else 4000)
+ids = np.asarray(tok.encode(SHIPPED_CORPUS.read_text(encoding="utf-8")), np.int32)
+train_ids, val_ids = data.split_held_out(ids)  # the last 10 % is held out for evaluation
+print(f"{len(ids):,} tokens: {len(train_ids):,} to train on, {len(val_ids):,} held out; vocabulary {tok.vocab_size}")
+
+
+def show(row):
+    """Token ids -> their pieces, so we can see what the model sees."""
+    return " ".join(tok.id_to_piece(int(i)) for i in row)
+
+
+# %% [markdown]
+# ## ChatGPT's objective: the next token
+#
+# A batch is $B$ random windows of the corpus. The input is $x_0 \dots x_{T-1}$ and the
+# target is the same window shifted by one, $x_1 \dots x_T$: at every position the model
+# predicts what comes next, from what came before (its attention is causal). The loss is
+# $L = -\frac{1}{T}\sum_t \log p(x_{t+1} \mid x_{\le t})$ (chapter 6).
+
+# %%
+rng = data.make_rng(0)
+b = data.next_token_batch(train_ids, rng, batch_size=2, seq_len=12)
+print("x:", show(b["x"][0]))
+print("y:", show(b["y"][0]))
+assert np.array_equal(b["x"][0, 1:], b["y"][0, :-1])
+
+# %% [markdown]
+# ## Sora's objective: restore the prefix, continue it
+#
+# Sora's encoder reads a *prefix* of the window, bidirectionally; its LSTM decoder writes the
+# *continuation*, one token at a time. So the window is cut in two:
+#
+# * the prefix is corrupted the way BERT does it: 15 % of its tokens are chosen, and of those
+#   80 % become `[MASK]`, 10 % a random token and 10 % stay — the encoder must restore the
+#   chosen ones (masked-LM loss, "target = input");
+# * the decoder reads `<s> y_1 … y_{T-1}` and predicts `y_1 … y_T` (next-token loss,
+#   "target = next words").
+#
+# $L = L_\text{MLM} + L_\text{next}$. Each row keeps a random-length tail of the prefix,
+# left-padded, because at generation time a prompt can be any length.
+
+# %%
+b = data.prefix_continuation_batch(train_ids, rng, batch_size=256, prefix_len=16, cont_len=8, vocab_size=tok.vocab_size)
+print("encoder input  :", show(b["src"][0][b["src_mask"][0] == 1]))
+print("MLM targets at :", np.flatnonzero(b["mlm_w"][0]).tolist())
+print("decoder input  :", show(b["dec_in"][0]))
+print("decoder targets:", show(b["y"][0]))
+share = b["mlm_w"].sum() / b["src_mask"].sum()
+print(f"share of prefix tokens scored by the MLM loss: {share:.3f} (BERT: 0.15)")
+assert abs(share - 0.15) < 0.02
+
+# %% [markdown]
+# ## Fine-tuning: answer the question, and only the answer
+#
+# A dialogue becomes `<user> question <assistant> answer </s>`. ChatGPT reads all of it, but
+# only the answer tokens (and `</s>`, so it learns to stop) carry weight in the loss: the
+# question is context, not something to imitate. Sora's encoder reads the prompt
+# `<user> question <assistant>`, and its decoder produces `answer </s>`.
+
+# %%
+dialogues = load_dialogues(SHIPPED_DIALOGUES["train"])
+pairs = [(tok.encode(q), tok.encode(a)) for q, a in dialogues]
+b = data.gpt_dialogue_batch(pairs, [0], seq_len=sum(data.dialogue_lengths(pairs[:1], max_len=512)))
+print(dialogues[0])
+print("scored targets:", show(b["y"][0][b["w"][0] == 1]))
+assert b["w"][0].sum() == len(pairs[0][1]) + 1  # the answer and </s>, nothing else
+
+# %% [markdown]
+# ## One compiled step
+#
+# `train.make_steps` returns one `jax.jit`-compiled function that does the forward pass, the
+# loss, the gradients (`jax.value_and_grad`), the optimiser update (optax) and the metrics.
+# The model is split into a *graph definition* and its parameters (`nnx.split`); the step
+# merges them back inside the compiled function, so the parameters travel as explicit
+# arguments (and their old buffers are donated: updated in place). Batches have one shape
+# for the whole run, so the step compiles once.
+
+# %%
+from minisora import models  # noqa: E402
+
+config = models.config_from_preset("gpt", "tiny", vocab_size=tok.vocab_size)
+cfg = train.TrainConfig(optimizer="adamw", lr=1e-3, steps=100, batch_size=8, seq_len=32).resolved()
+graphdef, params, rest = train.split_model(models.create(config))
+opt_state = train.make_optimizer(cfg).init(params)
+train_step, eval_step = train.make_steps(graphdef, cfg)
+batches = data.Batches("gpt", "text", train_ids, val_ids, batch_size=8, seq_len=32, vocab_size=tok.vocab_size)
+for t in range(3):
+    params, opt_state, metrics = train_step(params, opt_state, rest, batches.sample(rng), np.int32(t))
+    print(f"step {t}: loss {float(metrics['loss']):.3f} nats, ‖∇L‖ {float(metrics['grad_norm']):.2f}, "
+          f"α {float(metrics['lr']):.2e}")
+print("compiled programs:", train_step._cache_size())
+assert train_step._cache_size() == 1
+print(f"(a model that knows nothing scores ln V = {math.log(tok.vocab_size):.2f} nats)")
+
+# %% [markdown]
+# ## Pre-training both models
+#
+# The loop (`train.train`, behind `minisora pretrain`) draws a batch, runs the step, and every
+# few steps logs the mean loss and tokens/s, evaluates on the held-out 10 %, and writes an
+# orbax checkpoint (Ctrl-C also writes one; `--resume` continues exactly where it stopped).
+# Everything lands in the run directory: `config.json`, `tokenizer/`, `checkpoints/`,
+# `metrics.jsonl` and `loss.png`.
+
+# %%
+steps = 20 if QUICK else 400
+shape = ["--batch-size", "8", "--seq-len", "32"] if QUICK else ["--batch-size", "16", "--seq-len", "64"]
+for model in ("gpt", "sora"):
+    assert cli.main(["pretrain", "--model", model, "--preset", "tiny", "--corpus", str(SHIPPED_CORPUS),
+                     "--tokenizer", str(work / "tokenizer"), "--out", str(work / model), "--steps", str(steps),
+                     "--eval-every", str(steps // 4), "--checkpoint-every", str(steps), *shape]) == 0
+
+
+def held_out(run):
+    lines = [json.loads(line) for line in (work / run / "metrics.jsonl").read_text().splitlines()]
+    return [(m["step"], m["val_loss"]) for m in lines if "val_loss" in m]
+
+
+for model in ("gpt", "sora"):
+    print(model, "held-out loss by step:", ", ".join(f"{s}: {v:.2f}" for s, v in held_out(model)))
+    assert held_out(model)[-1][1] < held_out(model)[0][1]  # it learned something
+
+# %% [markdown]
+# Sora's number is the sum of its two losses (MLM + next token), so it is not comparable with
+# ChatGPT's directly; `metrics.jsonl` has both parts (`val_mlm_loss`, `val_next_loss`).
+# `loss.png` in each run directory plots the curves.
+#
+# ## Fine-tuning on the dialogues
+#
+# `minisora finetune` loads the pre-trained run, switches to dialogue batches, and starts a
+# new run with its own optimiser state. The sequence length is fixed from the longest
+# dialogue, so again one compile serves the whole run.
+
+# %%
+ft_steps = 10 if QUICK else 300
+for model in ("gpt", "sora"):
+    assert cli.main(["finetune", "--from", str(work / model), "--dialogues", str(SHIPPED_DIALOGUES["train"]),
+                     "--out", str(work / f"{model}-chat"), "--steps", str(ft_steps), "--batch-size", "8",
+                     "--eval-every", str(ft_steps // 2), "--checkpoint-every", str(ft_steps)]) == 0
+    print(model, "held-out answer loss by step:", ", ".join(f"{s}: {v:.2f}" for s, v in held_out(f"{model}-chat")))
+
+# %% [markdown]
+# ## Asking them
+#
+# `minisora.load` rebuilds a model from its run directory; `.generate` decodes (chapter 8).
+# The fine-tuned runs read the prompt as a question.
+
+# %%
+question, answer = load_dialogues(SHIPPED_DIALOGUES["validation"])[0]
+print("Q:", question, "\nreference:", answer)
+for model in ("gpt", "sora"):
+    run = minisora.load(work / f"{model}-chat")
+    print(f"{model}-chat:", run.generate(question, max_new_tokens=40, temperature=0.0))
