@@ -1,0 +1,206 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 2 — Attention by hand
+#
+# Both of the article's models are built on one operation. "Sora" reads its prompt with
+# a BERT-style encoder; "ChatGPT" is a GPT-2-style decoder. Inside both, every token
+# builds its next representation as a weighted average of all the tokens it may see,
+# with weights it computes itself. That is *attention*:
+#
+# $$
+# \mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\Big(\frac{Q K^\top}{\sqrt{D}} + M\Big)\, V
+# $$
+#
+# Each token $t$ asks a question (its *query* $q_t$), every token $s$ offers a label
+# (its *key* $k_s$) and a content (its *value* $v_s$). The score $q_t \cdot k_s/\sqrt D$
+# says how well they match; softmax turns a row of scores into weights that sum to 1;
+# the output is the weighted sum of values. $M$ is the *mask*: 0 where $t$ may look at
+# $s$, $-\infty$ where it may not.
+#
+# *Multi-head* attention runs $H$ of these side by side on slices of width
+# $D = C/H$ of the stream, so different heads can look for different things, then
+# concatenates the heads and mixes them with an output matrix:
+#
+# $$
+# Q_h = X W_{q,h},\quad K_h = X W_{k,h},\quad V_h = X W_{v,h},\qquad
+# Y = \big[\mathrm{head}_1, \dots, \mathrm{head}_H\big]\, W_o .
+# $$
+#
+# `minisora/attention.py` is this and nothing else. Let us take it apart.
+
+# %%
+import math
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+
+from minisora.attention import MultiHeadAttention, attention, causal_mask, init_cache, padding_mask
+
+QUICK = os.environ.get("MINISORA_QUICK") == "1"
+np.set_printoptions(precision=3, suppress=True, linewidth=110)
+
+B, T, C, H = 2, 6, 16, 4  # batch, tokens, width, heads
+D = C // H
+mha = MultiHeadAttention(C, H, rngs=nnx.Rngs(0))
+x = jax.random.normal(jax.random.key(1), (B, T, C))  # stand-in for token embeddings
+print("x          ", x.shape, "  (B, T, C)")
+print("W_q|W_k|W_v", mha.qkv.kernel.shape, "  one fused (C, 3C) matrix: one matmul instead of three")
+print("W_o        ", mha.out.kernel.shape)
+
+# %% [markdown]
+# ## Step by step
+#
+# One matmul gives $[Q\,|\,K\,|\,V]$ for all heads at once. Reshaping the last axis
+# into (3, H, D) and moving the head axis forward gives each head its own (T, D)
+# matrices — `mha.heads(x)` does exactly this:
+
+# %%
+qkv = x @ mha.qkv.kernel[...] + mha.qkv.bias[...]  # (B, T, 3C)
+qkv = qkv.reshape(B, T, 3, H, D).transpose(2, 0, 3, 1, 4)  # (3, B, H, T, D)
+q, k, v = qkv
+print("q, k, v    ", q.shape, "  (B, H, T, D)")
+
+scores = jnp.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(D)  # (B, H, T, T): every query against every key
+weights = jax.nn.softmax(scores, axis=-1)
+print("scores     ", scores.shape, "  (B, H, Tq, Tk); each row of weights sums to", float(weights[0, 0, 0].sum()))
+heads = jnp.einsum("bhqk,bhkd->bhqd", weights, v)  # (B, H, T, D)
+y_by_hand = heads.transpose(0, 2, 1, 3).reshape(B, T, C) @ mha.out.kernel[...] + mha.out.bias[...]  # (B, T, C)
+print("output     ", y_by_hand.shape, "  (B, T, C): same shape as x, so blocks can stack")
+np.testing.assert_allclose(mha(x), y_by_hand, atol=1e-6)
+
+# %% [markdown]
+# Why divide by $\sqrt D$? If the entries of $q$ and $k$ have variance 1, their dot
+# product over $D$ coordinates has variance $D$. Without the scale, wide heads would
+# push softmax into saturation (one weight ≈ 1, the rest ≈ 0) and its gradients
+# would vanish. (The module multiplies $q$ by $1/\sqrt D$ before the product: the same
+# number, on a (T, D) matrix instead of a (T, T) one.)
+#
+# ## The reference check
+#
+# A hand-written kernel is only as good as its check. JAX ships its own
+# `jax.nn.dot_product_attention`; ours must agree with it (it wants the layout
+# (B, T, H, D), hence the transposes):
+
+# %%
+to_bthd = lambda a: a.transpose(0, 2, 1, 3)
+ours = attention(q, k, v, causal_mask(T))
+reference = to_bthd(jax.nn.dot_product_attention(to_bthd(q), to_bthd(k), to_bthd(v), is_causal=True))
+print("max |ours - jax.nn.dot_product_attention| =", float(jnp.abs(ours - reference).max()))
+assert jnp.allclose(ours, reference, atol=1e-5)
+
+# %% [markdown]
+# `tests/test_attention.py` repeats this with no mask, a padding mask, and causal +
+# padding, checks the whole module against Flax's `nnx.MultiHeadAttention` with the
+# same weights, and checks the gradients too.
+#
+# ## Masks
+#
+# Masks here are booleans, `True` = "may attend", shaped to broadcast against the
+# (B, H, Tq, Tk) scores.
+#
+# **Causal mask** — a decoder predicting token $t+1$ must not peek at it, so query
+# $t$ sees keys $0..t$ only: a lower triangle.
+
+# %%
+print(causal_mask(T)[0, 0].astype(int))
+w = jax.nn.softmax(jnp.where(causal_mask(T), scores, jnp.finfo(scores.dtype).min), axis=-1)
+print("causal attention weights, sequence 0, head 0 (nearly uniform over what each query may see:\n"
+      "the weights are freshly initialised, so all scores are close to 0):\n", np.asarray(w[0, 0]))
+
+# %% [markdown]
+# **Padding mask** — a batch holds sentences of different lengths, padded to one
+# length with `PAD` tokens. Nobody should read a pad. `padding_mask` turns the
+# (B, T) 0/1 token mask into a (B, 1, 1, Tk) key mask; combine masks with `&`.
+# Here row 0 is left-padded by two tokens:
+
+# %%
+token_mask = jnp.array([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1]])
+both = causal_mask(T) & padding_mask(token_mask)  # (B, 1, T, T)
+print(both[0, 0].astype(int))
+
+# %% [markdown]
+# The first two rows of that picture see nothing at all: they are the pads themselves,
+# whose outputs nobody uses. What matters is that such a row does not turn into NaN
+# and poison the batch — which brings us to the value we mask with.
+#
+# ## Why `jnp.finfo(dtype).min`, not `-1e9`
+#
+# Many codebases *add* a large negative constant to masked scores. Two things go wrong:
+#
+# 1. in float16, $-10^9$ does not exist — it rounds to $-\infty$; a row that is all
+#    masked becomes $\mathrm{softmax}(-\infty, \dots) = 0/0 =$ NaN;
+# 2. a constant is only "small" relative to the scores: a score of $10^{10}$ plus
+#    $-10^9$ still wins.
+#
+# We *replace* masked scores by the most negative finite number of the dtype. After
+# softmax subtracts the row maximum, they become $e^{\text{very negative}} = 0$
+# exactly, and an all-masked row is uniform and finite:
+
+# %%
+with np.errstate(over="ignore"):  # numpy would warn about the overflow: that is the point
+    minus_1e9_in_fp16 = jnp.asarray(np.float16(-1e9))
+print("float16(-1e9) =", minus_1e9_in_fp16, "  finfo(float16).min =", jnp.finfo(jnp.float16).min)
+row = jnp.zeros(4, jnp.float16)
+print("all masked, -1e9 added (float16):", jax.nn.softmax(row + minus_1e9_in_fp16))
+print("all masked, finfo.min (float16): ", jax.nn.softmax(jnp.full(4, jnp.finfo(jnp.float16).min)))
+huge = jnp.array([1e10, 0.0, 0.0])  # the first key is masked but scores enormously
+print("additive -1e9 lets the masked key win:", jax.nn.softmax(huge + jnp.array([-1e9, 0, 0])))
+print("replacing by finfo.min does not:      ", jax.nn.softmax(jnp.where(jnp.array([False, True, True]), huge, jnp.finfo(jnp.float32).min)))
+
+# %% [markdown]
+# ## The key/value cache
+#
+# A decoder generates one token at a time. At step $t$ the new token's query needs the
+# keys and values of *all* earlier tokens — but those never change (causal attention:
+# earlier tokens cannot see later ones). Recomputing them every step costs $O(t)$
+# projections per step, $O(T^2)$ over a generation. So we keep them.
+#
+# The cache is preallocated, {"k": (B, H, S, D), "v": (B, H, S, D)} with $S$ slots, and
+# the new tokens' keys and values are written at a *write index* with
+# `lax.dynamic_update_slice`. Its shapes never change, so one compiled step serves every
+# position, and inside `jit`/`lax.scan` the write happens in place (this is how Hugging
+# Face's Flax GPT-2 does it too). The unwritten slots hold zeros and must be masked:
+# query at slot $i$ sees slots $\le i$.
+#
+# `mha.cached(x, cache, index, mask)` serves both phases of decoding: *prefill* (the
+# whole prompt at index 0) and *step* (one token at index $t$).
+
+# %%
+S, P = 8, 4  # slots in the cache, prompt length
+slots = jnp.arange(S)
+cache = init_cache(B, H, S, D)
+print("empty cache", {name: c.shape for name, c in cache.items()}, "  (B, H, S, D)")
+y_prefill, cache = mha.cached(x[:, :P], cache, 0, (slots[None, :] <= jnp.arange(P)[:, None])[None, None])
+outputs = [y_prefill]
+for t in range(P, T):  # one token at a time
+    y_t, cache = mha.cached(x[:, t : t + 1], cache, t, (slots <= t)[None, None, None, :])
+    outputs.append(y_t)
+    print(f"step at index {t}: new token {x[:, t:t+1].shape} -> output {y_t.shape}; slots written: {t + 1}/{S}")
+cached = jnp.concatenate(outputs, axis=1)
+full = mha(x, causal_mask(T))  # all T tokens at once, no cache
+print("max |cached - full causal attention| =", float(jnp.abs(cached - full).max()))
+assert jnp.allclose(cached, full, atol=1e-5)
+
+# %% [markdown]
+# How big does it get? Per sequence, a model with $N$ layers keeps
+# $2 \cdot N \cdot S \cdot C$ numbers. For GPT-2 small (N = 12, C = 768) at its full
+# context S = 1024, in float32:
+
+# %%
+N_gpt2, C_gpt2, S_gpt2 = 12, 768, 1024
+print(f"{2 * N_gpt2 * S_gpt2 * C_gpt2 * 4 / 2**20:.0f} MiB per sequence")
+
+# %% [markdown]
+# Chapter 5 builds the causal decoder from these blocks, with `prefill` and `step`
+# on top of this cache; chapter 8 turns them into a sampling loop.
