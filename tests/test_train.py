@@ -181,18 +181,21 @@ def _interrupt_at(batches, k):
     return batches
 
 
-def test_ctrl_c_checkpoints_and_resume_is_bit_identical(tmp_path):
+@pytest.mark.parametrize("model", ["gpt", "sora"])
+def test_ctrl_c_checkpoints_and_resume_is_bit_identical(tmp_path, model):
+    # the real models with dropout; for Sora the BERT masking draws from the generator too
     from minisora.models import create
 
-    config = ModelConfig(model="gpt", vocab_size=V, d_model=16, n_heads=2, n_layers=1, d_ff=32, max_len=16, dropout=0.1)
+    config = ModelConfig(model=model, vocab_size=V, d_model=16, n_heads=2, n_layers=1, d_ff=32, max_len=16,
+                         d_lstm=16, dropout=0.1)
     cfg = _loop_cfg(steps=6, checkpoint_every=100, eval_every=100)
 
-    whole = train.train(create(config, seed=0), _batches(), cfg, tmp_path / "a", quiet=True)
+    whole = train.train(create(config, seed=0), _batches(model), cfg, tmp_path / "a", quiet=True)
 
     with pytest.raises(KeyboardInterrupt):  # Ctrl-C during step 3: it finishes, saves, stops
-        train.train(create(config, seed=0), _interrupt_at(_batches(), 3), cfg, tmp_path / "b", quiet=True)
+        train.train(create(config, seed=0), _interrupt_at(_batches(model), 3), cfg, tmp_path / "b", quiet=True)
     assert [int(p.name) for p in (tmp_path / "b" / "checkpoints").iterdir()] == [3]
-    resumed = train.train(create(config, seed=5), _batches(), cfg, tmp_path / "b", resume=True, quiet=True)
+    resumed = train.train(create(config, seed=5), _batches(model), cfg, tmp_path / "b", resume=True, quiet=True)
 
     for a, b in zip(_flat(whole), _flat(resumed)):
         np.testing.assert_array_equal(a, b)  # bit-identical, dropout included
@@ -228,6 +231,24 @@ def test_nan_loss_stops_without_checkpointing_the_bad_state(tmp_path):
     step, restored, _, _ = checkpoint.restore(mgr, params)
     mgr.close()
     assert step == 3 and all(np.isfinite(x).all() for x in _flat(restored))
+
+
+# --- bench train: model FLOPs against XLA's own count ------------------------------------------------
+
+
+def test_bench_train_counts_gpt_flops_like_xla(monkeypatch):
+    from minisora import bench, models
+
+    monkeypatch.setitem(models.PRESETS, "micro", dict(vocab_size=V, d_model=16, n_heads=2, n_layers=2, d_ff=64, max_len=16))
+    r = bench.bench_train("gpt", "micro", batch_size=8, seq_len=16, steps=2, warmup_steps=1)
+    # 6N + 12·L·C·T by hand: N = every parameter but the position table
+    C, L, T = 16, 2, 16
+    N = V * C + L * (4 * C * C + 4 * C + 2 * C * 64 + 64 + C + 4 * C) + 2 * C
+    assert r["flops_per_token"] == 6 * N + 12 * L * C * T
+    assert abs(r["xla_flops_per_token"] / r["flops_per_token"] - 1) < 0.2  # XLA also counts softmax, norms, adam
+    assert r["tokens_per_s"] > 0 and r["compile_s"] > 0 and 0 < r["mfu"]
+    assert bench.published_peak("NVIDIA H100 80GB HBM3", "bfloat16") == 989e12
+    assert bench.published_peak("TPU v5 lite", "float32") == 197e12 and bench.published_peak("cpu", "float32") is None
 
 
 # --- the command: bad inputs give one sentence and a non-zero exit -----------------------------------
