@@ -333,3 +333,30 @@ def test_chat_keeps_history_resets_and_quits(run_dir, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("the fox\n"))  # end of input ends the chat cleanly
     code, out, _ = _cli(["chat", "--run", str(run_dir), "--max-new-tokens", "8"], capsys)
     assert code == 0 and out.count("bot> ") == 1
+
+
+# --- the benchmark ------------------------------------------------------------------------------
+
+
+def test_state_bytes_grow_for_the_cache_not_for_the_lstm():
+    from minisora.bench import decode_state_bytes
+
+    gpt = ModelConfig(model="gpt", vocab_size=60, d_model=32, n_heads=2, n_layers=3, d_ff=64, max_len=48)
+    sizes = [decode_state_bytes(gpt, 5, n) for n in (64, 256, 1024)]
+    per_token = 2 * 3 * 32 * 4 + 1  # k and v of every layer in float32, plus the slot's "real" flag
+    assert sizes[2] - sizes[1] == 768 * per_token and sizes[1] - sizes[0] == 192 * per_token
+    sora = gpt.replace(model="sora", d_lstm=16)
+    assert len({decode_state_bytes(sora, 5, n) for n in (64, 256, 1024)}) == 1
+
+
+def test_bench_decode_json(capsys):
+    import json
+
+    code, out, _ = _cli(["bench", "decode", "--model", "sora", "--preset", "baby", "--prompt-len", "3",
+                         "--new-tokens", "4", "--json"], capsys)
+    assert code == 0
+    r = json.loads(out.strip().splitlines()[-1])
+    assert r["tokens_per_s"] > 0 and r["uncached_tokens_per_s"] > 0 and r["compile_s"] > 0
+    assert set(r["state_bytes"]) == {"64", "256", "1024"}
+    code, _, err = _cli(["bench", "decode", "--model", "gpt", "--preset", "baby", "--new-tokens", "250"], capsys)
+    assert code == 2 and "does not fit" in err
