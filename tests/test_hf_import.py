@@ -25,7 +25,7 @@ def _gpt2(tmp_path, model_class="GPT2LMHeadModel"):
     transformers = pytest.importorskip("transformers")
     cfg = transformers.GPT2Config(
         vocab_size=V, n_embd=C, n_layer=2, n_head=3, n_positions=16,
-        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=0, eos_token_id=0,
     )
     ref = getattr(transformers, model_class)(cfg)
     torch.manual_seed(0)
