@@ -378,8 +378,6 @@ def pretrain_command(args) -> None:
         saved = _run_config(out)
         model_config = ModelConfig.from_dict(saved["model"])
         cfg = _train_config(args, "text", saved["train"], 0)
-        if saved.get("data", {}).get("sha256") not in (None, _sha256(args.corpus) if Path(args.corpus).is_file() else None):
-            raise UserError(f"{args.corpus} is not the corpus this run was trained on; resume with the same file.")
     else:
         model_config = config_from_preset(args.model, args.preset, dropout=args.dropout)  # checks the names
         cfg = _train_config(args, "text", None, 1000)
@@ -387,6 +385,8 @@ def pretrain_command(args) -> None:
         _check_fresh(out)
     corpus = read_text(args.corpus)
     if args.resume:
+        if (saved.get("data") or {}).get("sha256") not in (None, _sha256(args.corpus)):
+            raise UserError(f"{args.corpus} is not the corpus this run was trained on; resume with the same file.")
         tok = Tokenizer.load(out / "tokenizer")
     elif args.tokenizer:
         copy_tokenizer(args.tokenizer, out / "tokenizer")
