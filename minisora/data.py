@@ -15,7 +15,9 @@ Objectives (the weights ``w`` say which targets count in the loss; see losses.py
   token, 10 % unchanged) and the encoder must restore the chosen ones (MLM); the decoder
   reads ``[BOS] y_1 … y_{T−1}`` and predicts ``y_1 … y_T``.  L = L_MLM + L_next.
   Each row keeps a random-length tail of the prefix, left-padded like a prompt at
-  generation time, so the decoder learns to continue short prompts too.
+  generation time, so the decoder learns to continue short prompts too. One encoder pass
+  serves both losses, so the decoder attends over the corrupted prefix: a little noise
+  (15 % of the prompt), in exchange for half the encoder cost.
 - Dialogue fine-tuning, prompt = ``<user> question <assistant>``:
   ChatGPT reads ``prompt answer </s>`` (right-padded) and only the answer tokens and
   ``</s>`` are targets; Sora's encoder reads the prompt (left-padded) and its decoder
