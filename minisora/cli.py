@@ -157,7 +157,7 @@ def _add_optimizer_flags(p) -> None:
     --resume, the run's saved values)."""
     p.add_argument("--steps", type=int, help="total optimizer steps (default 1000 pretrain, 500 finetune)")
     p.add_argument("--optimizer", choices=("sgd", "momentum", "adamw"), help="default adamw")
-    p.add_argument("--lr", type=float, help="peak learning rate (default: sgd 0.5, momentum 0.05, adamw 1e-3)")
+    p.add_argument("--lr", type=float, help="peak learning rate (default: sgd 0.5, momentum 0.1, adamw 1e-3)")
     p.add_argument("--min-lr", type=float, help="learning rate at the end of the cosine (default lr/10)")
     p.add_argument("--warmup", type=int, help="linear warm-up steps (default 10%% of the steps, at most 100)")
     p.add_argument("--weight-decay", type=float, help="AdamW weight decay on matrices (default 0.1)")
