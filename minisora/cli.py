@@ -270,6 +270,35 @@ def _add_bench(sub) -> None:
     d.set_defaults(func=_bench_decode)
 
 
+# --- comparison (owner: compare.py) -------------------------------------------------------
+
+
+def _compare(args) -> None:
+    from .compare import compare_command
+
+    compare_command(args)
+
+
+def _add_compare(sub) -> None:
+    from .datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES
+
+    p = sub.add_parser("compare", help="train a Sora and a ChatGPT of one size alike and report on the article's claims")
+    p.add_argument("--corpus", default=str(SHIPPED_CORPUS), metavar="FILE", help="pre-training text (default: the shipped corpus)")
+    p.add_argument("--dialogues", default=str(SHIPPED_DIALOGUES["train"]), metavar="FILE",
+                   help="question/answer JSON lines to fine-tune on (default: the shipped train split)")
+    p.add_argument("--test-dialogues", metavar="FILE",
+                   help="held-out questions to score (default: the shipped test split, or the last 10 %% of --dialogues)")
+    p.add_argument("--out", required=True, metavar="DIR", help="where report.md, results.json and the figures go")
+    p.add_argument("--preset", help="model shape (default tiny); Sora's LSTM is sized to match ChatGPT's parameters")
+    p.add_argument("--budget-tokens", type=int, metavar="N", help="pre-training tokens per model and seed (default 500000)")
+    p.add_argument("--finetune-tokens", type=int, metavar="N", help="fine-tuning tokens per model and seed (default 100000)")
+    p.add_argument("--vocab-size", type=int, help="pieces of the shared tokenizer (default 4000)")
+    p.add_argument("--seeds", type=int, metavar="K", help="seeds 0..K-1 per model (default 3)")
+    p.add_argument("--runs", nargs=2, metavar=("A", "B"), help="measure two trained runs (one Sora, one ChatGPT) instead of training")
+    p.add_argument("--quick", action="store_true", help="a tiny budget and two seeds: under a minute, for tests")
+    p.set_defaults(func=_compare)
+
+
 # --- parser ----------------------------------------------------------------------------
 # Other modules add their commands below through one ``_add_*`` function each.
 
@@ -287,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_decoding(sub)
     _add_bench(sub)
     _add_import_hf(sub)
+    _add_compare(sub)
     return parser
 
 

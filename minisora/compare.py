@@ -234,6 +234,12 @@ class ContextSet:
         mask = np.concatenate([r[1] for r in rows])
         return cls(list(prompt_lengths), prompt, mask, np.tile(windows[:, L - C :], (len(prompt_lengths), 1)))
 
+    def only(self, P: int) -> "ContextSet":
+        """The rows of prompt length P alone, padded to P only."""
+        i, K = self.prompt_lengths.index(P), len(self.prompt) // len(self.prompt_lengths)
+        rows = slice(i * K, (i + 1) * K)
+        return ContextSet([P], self.prompt[rows, -P:], self.mask[rows, -P:], self.cont[rows])
+
     def losses(self, model) -> list[float]:
         """Mean continuation loss (nats/token) at each prompt length."""
         graphdef, state = _split_state(model)
@@ -393,10 +399,10 @@ def run_one(config, corpus: Corpus, cc: CompareConfig, seed: int, rows: ContextS
     model = models.create(config, seed=seed)
     tcfg = _pretrain_config(cc, seed)
     eval_steps = sorted({max(1, round(tcfg.steps * (k + 1) / cc.eval_points)) for k in range(cc.eval_points)})
-    lm_index = rows.prompt_lengths.index(cc.lm_length())
+    lm_rows = rows.only(cc.lm_length())  # a small set for the curve; the full one runs once at the end
     advance(f"{config.model} seed {seed}: pre-training")
     pre = train_tokens(model, text_batches(config, corpus, cc), tcfg, eval_steps=eval_steps,
-                       evaluate=lambda m: rows.losses(m)[lm_index], progress=advance)
+                       evaluate=lambda m: lm_rows.losses(m)[0], progress=advance)
     advance(f"{config.model} seed {seed}: context, diversity, decoding cost")
     record = measure_pretrained(model, corpus, cc, seed, rows)
     batches, ftcfg = _finetune_setup(config, corpus, cc, seed)
@@ -591,7 +597,7 @@ def reuse_runs(run_dirs, corpus_path, dialogues_path, out, cc: CompareConfig, *,
 def _measure_run(pre, run, corpus: Corpus, cc: CompareConfig, rows: ContextSet) -> dict:
     model, t = pre.model, pre.train_config or {}
     record = measure_pretrained(model, corpus, cc, t.get("seed", 0), rows)
-    loss = rows.losses(model)[rows.prompt_lengths.index(cc.lm_length())]
+    loss = rows.only(cc.lm_length()).losses(model)[0]
     tokens = pre.step * t.get("batch_size", 0) * t.get("seq_len", 0)
     record["lm"] = {"tokens": [tokens], "val_loss": [loss], "final_loss": loss, "final_ppl": float(perplexity(loss))}
     tcfg = training.TrainConfig(**{**t, "kind": "text"}) if t else _pretrain_config(cc, 0)
