@@ -42,7 +42,12 @@ from jax.sharding import PartitionSpec as P
 from .errors import UserError
 
 AXES = ("data", "fsdp", "model")
-BATCH = P(("data", "fsdp"))  # batch rows over data × fsdp; every other dimension whole
+# Batch rows over fsdp × data; every other dimension whole. (Which device holds which rows does not
+# change the result. The order matters for one reason: with rows over ("data", "fsdp"), jax 0.10.2 on
+# CPU computes WRONG gradients on a data×fsdp×model mesh for a (C, C') matrix split ("fsdp", "model")
+# followed by the tied head h Eᵀ with E split ("model", "fsdp") — Sora's MLM head — while the loss is
+# right; tests/test_parallel.py runs that mesh. Looks like openxla/xla#40034.)
+BATCH = P(("fsdp", "data"))
 
 
 # --- the mesh ------------------------------------------------------------------------------------
@@ -180,7 +185,7 @@ def _spec_str(spec: P) -> str:
 # --- placing the train state and the batch ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: train.make_steps caches on it
 class TrainShardings:
     """Where every input and output of ``train_step(params, opt_state, rest, batch, t)`` lives."""
 
@@ -194,9 +199,10 @@ class TrainShardings:
         return NamedSharding(self.mesh, BATCH)
 
     def place(self, params, opt_state, rest):
-        """Put the train state onto the mesh (from one device, host memory or another mesh)."""
-        return (jax.device_put(params, self.params), jax.device_put(opt_state, self.opt_state),
-                jax.device_put(rest, self.replicated))
+        """Put the train state onto the mesh (from one device, host memory or another mesh). A jitted
+        identity rather than ``device_put``, which refuses to send a random key to other hosts' devices."""
+        put = jax.jit(lambda *state: state, out_shardings=(self.params, self.opt_state, self.replicated))
+        return put(params, opt_state, rest)
 
     def jit_steps(self, train_step, eval_step):
         """The train and eval steps compiled with every input and output sharding pinned; XLA
@@ -261,6 +267,14 @@ def initialize_distributed(coordinator: str | None = None, num_processes: int | 
         raise UserError(f"Could not join the distributed run ({err}).") from None
 
 
+def barrier(name: str) -> None:
+    """Wait until every process gets here (e.g. process 0 has written a file the others read)."""
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+
+        multihost_utils.sync_global_devices(name)
+
+
 def is_main_process() -> bool:
     """Process 0 writes logs, plots and the run's config; every process writes its checkpoint shards."""
     return jax.process_index() == 0
@@ -300,3 +314,33 @@ class StepProfiler:
             self.running = False
             if is_main_process():
                 print(f"profile of steps {self.start}..{self.stop - 1} -> {self.log_dir} (tensorboard --logdir {self.log_dir})")
+
+
+# --- the command-line flags -----------------------------------------------------------------------------
+
+
+def mesh_from_args(args) -> Mesh | None:
+    """``--distributed`` joins the other processes (first: before anything touches a device), and
+    ``--mesh`` lays out the devices; a distributed run without ``--mesh`` is data parallel over all.
+    No flags: None, the one-device path."""
+    distributed = getattr(args, "distributed", False)
+    if distributed:
+        initialize_distributed(args.coordinator, args.num_processes, args.process_id)
+    spec = getattr(args, "mesh", None)
+    return make_mesh(spec or "data=-1") if spec or distributed else None
+
+
+def compute_flags(config, args, *, resume: bool = False):
+    """``--dtype``, ``--remat``, ``--scan-layers`` applied to a ModelConfig. Parameters, optimizer
+    state and the loss stay float32 whatever ``--dtype`` says: bfloat16 is for the matmuls only."""
+    changes = {}
+    if getattr(args, "dtype", None):
+        changes["dtype"] = args.dtype
+    if getattr(args, "remat", False):
+        changes["remat"] = True
+    if getattr(args, "scan_layers", False) and not config.scan_layers:
+        if resume:
+            raise UserError("This run was trained without --scan-layers (one set of weights per layer); "
+                            "resume it without the flag.")
+        changes["scan_layers"] = True
+    return config.replace(**changes)

@@ -39,7 +39,7 @@ import numpy as np
 import optax
 from flax import nnx
 
-from . import checkpoint, data
+from . import checkpoint, data, parallel
 from .errors import UserError
 from .losses import cross_entropy, mlm_loss
 
@@ -137,7 +137,7 @@ def objective(model, batch: dict, *, deterministic: bool):
 
 
 @functools.lru_cache(maxsize=8)
-def make_steps(graphdef, cfg: TrainConfig):
+def make_steps(graphdef, cfg: TrainConfig, shardings: parallel.TrainShardings | None = None):
     """The jitted ``train_step(params, opt_state, rest, batch, t)`` and ``eval_step(params, rest, batch)``.
 
     ``rest`` is the model's non-parameter state (its dropout stream), passed in explicitly.
@@ -160,6 +160,8 @@ def make_steps(graphdef, cfg: TrainConfig):
         _, parts = objective(nnx.merge(graphdef, params, rest), batch, deterministic=True)
         return parts
 
+    if shardings is not None:  # on a device mesh: every input and output sharding pinned (parallel.py)
+        return shardings.jit_steps(train_step, eval_step)
     return jax.jit(train_step, donate_argnums=(0, 1)), jax.jit(eval_step)
 
 
@@ -223,26 +225,35 @@ def _evaluate(eval_step, params, rest, batches: list[dict]) -> dict:
     return out
 
 
+@jax.jit
+def _finite(tree):
+    return jnp.all(jnp.stack([jnp.isfinite(x).all() for x in jax.tree.leaves(tree)]))
+
+
 def _all_finite(tree) -> bool:
-    return all(np.isfinite(x).all() for x in jax.device_get(jax.tree.leaves(tree)))
+    return bool(_finite(tree))  # checked on the devices: a state sharded over several hosts cannot be fetched whole
 
 
 def _append_jsonl(path: Path, record: dict) -> None:
+    if not parallel.is_main_process():  # one writer per run
+        return
     with open(path, "a") as f:
         f.write(json.dumps(record) + "\n")
 
 
 def _truncate_metrics(path: Path, step: int) -> None:
     """On resume, drop log lines written after the checkpoint (they will be written again)."""
-    if path.exists():
+    if path.exists() and parallel.is_main_process():
         lines = [ln for ln in path.read_text().splitlines() if ln.strip() and json.loads(ln)["step"] <= step]
         path.write_text("".join(ln + "\n" for ln in lines))
 
 
-def train(model, batches: data.Batches, cfg: TrainConfig, run_dir, *, resume: bool = False, quiet: bool = False):
+def train(model, batches: data.Batches, cfg: TrainConfig, run_dir, *, resume: bool = False, quiet: bool = False,
+          mesh=None, profile=None):
     """Run ``cfg.steps`` steps of ``cfg`` on ``batches`` from ``model``'s parameters (or the run's
     newest checkpoint with ``resume``), writing metrics, checkpoints and the loss plot to ``run_dir``.
-    Returns the final parameters (nnx.State); ``model`` is updated to them as well."""
+    Returns the final parameters (nnx.State); ``model`` is updated to them as well.
+    ``mesh``: run sharded over a device mesh (parallel.py); ``profile``: trace a few steps into that directory."""
     cfg = cfg.resolved()
     run_dir = Path(run_dir)
     graphdef, params, rest = split_model(model)
@@ -251,17 +262,23 @@ def train(model, batches: data.Batches, cfg: TrainConfig, run_dir, *, resume: bo
     rng = data.make_rng(cfg.seed)
     mgr = checkpoint.manager(run_dir, keep=cfg.keep)
     metrics_path = run_dir / "metrics.jsonl"
-    start = 0
+    start, shardings, place = 0, None, lambda batch: batch
+    if mesh is not None:  # the state goes onto the mesh before a restore, which then reads only its own shards
+        parallel.check_batch_size(cfg.batch_size, mesh)
+        shardings = parallel.train_shardings(mesh, params, opt_state)
+        params, opt_state, rest = shardings.place(params, opt_state, rest)
+        place = lambda batch: parallel.place_batch(batch, mesh)  # noqa: E731
     if resume:
         start, params, opt_state, data_state = checkpoint.restore(mgr, params, opt_state)
         if opt_state is None or data_state is None:
             raise UserError(f"The newest checkpoint in {run_dir} holds no optimizer or data state; it cannot be resumed.")
         data.set_rng_state(rng, data_state)
         _truncate_metrics(metrics_path, start)
-    # committed to a device like restored and updated arrays, so a resumed run reuses the same program
-    params, opt_state, rest = jax.device_put((params, opt_state, rest), jax.devices()[0])
-    train_step, eval_step = make_steps(graphdef, cfg)
-    eval_set = batches.eval_batches(cfg.eval_batches, cfg.seed)
+    if mesh is None:  # committed to a device like restored and updated arrays, so a resumed run reuses the same program
+        params, opt_state, rest = jax.device_put((params, opt_state, rest), jax.devices()[0])
+    train_step, eval_step = make_steps(graphdef, cfg, shardings)
+    eval_set = [place(b) for b in batches.eval_batches(cfg.eval_batches, cfg.seed)]
+    profiler = parallel.StepProfiler(profile, start)
 
     def save(step):
         if not _all_finite(params):
@@ -288,10 +305,11 @@ def train(model, batches: data.Batches, cfg: TrainConfig, run_dir, *, resume: bo
         pending = []
 
     try:
-        with _StopRequest() as stop, _progress_bar(quiet) as bar:
+        with _StopRequest() as stop, _progress_bar(quiet or not parallel.is_main_process()) as bar:
             task = bar.add_task(cfg.kind, total=cfg.steps, completed=start, loss=float("nan"), tps=0.0)
             for t in range(start, cfg.steps):
-                batch = batches.sample(rng)
+                profiler.step(t, params)
+                batch = place(batches.sample(rng))
                 params, opt_state, metrics = train_step(params, opt_state, rest, batch, np.int32(t))
                 pending.append(metrics)  # device arrays: no wait for the step to finish
                 bar.advance(task)
@@ -308,8 +326,10 @@ def train(model, batches: data.Batches, cfg: TrainConfig, run_dir, *, resume: bo
                     raise KeyboardInterrupt
                 t_log = time.perf_counter() if not pending else t_log  # tokens/s counts training only
     finally:
+        profiler.close(params)
         mgr.close()
-        _plot(run_dir, quiet)
+        if parallel.is_main_process():
+            _plot(run_dir, quiet)
     nnx.update(model, params)
     return params
 

@@ -1,0 +1,120 @@
+"""Run by tests/test_parallel.py in a fresh process with 8 fake CPU devices (the device count
+must be fixed before JAX starts, so it cannot be changed inside the pytest process).
+
+For each model and each mesh it runs the same two train steps as on one device and prints, as
+one JSON line: the losses of both, the largest difference of the updated parameters, and every
+array whose sharding differs from what parallel.RULES say. It then saves a checkpoint from an
+8-device mesh (for the parent to restore on 1 device) and restores it onto another mesh.
+
+    python tests/_parallel_worker.py OUT_DIR
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import jax
+import numpy as np
+
+from minisora import checkpoint, data, parallel
+from minisora import train as T
+from minisora.models import ModelConfig, create
+
+# every mesh for ChatGPT; for Sora one mesh that uses all three axes (compiles are the cost here)
+MESHES = {"gpt": ("data=8", "fsdp=8", "data=2,fsdp=4", "data=2,fsdp=2,model=2"), "sora": ("data=2,fsdp=2,model=2",)}
+B, SEQ, V = 8, 16, 64
+
+
+def config(model: str) -> ModelConfig:
+    # small, but every axis size divides what it splits (so nothing silently stays whole);
+    # dropout on, so the sharded random bits are checked too
+    return ModelConfig(model=model, vocab_size=V, d_model=32, n_heads=4, n_layers=2, d_ff=64,
+                       max_len=32, d_lstm=32, dropout=0.1)
+
+
+def batches(model: str, n: int) -> list[dict]:
+    rng = np.random.default_rng(0)
+    ids = rng.integers(9, V, size=4000).astype(np.int32)
+    b = data.Batches(model, "text", ids, ids, batch_size=B, seq_len=SEQ, vocab_size=V)
+    return [b.sample(rng) for _ in range(n)]
+
+
+def run(model_name: str, mesh=None, steps: int = 2):
+    """Two train steps from the same initial state -> (losses, params, opt_state, shardings)."""
+    cfg = T.TrainConfig(steps=10, batch_size=B, seq_len=SEQ, warmup=0).resolved()
+    graphdef, params, rest = T.split_model(create(config(model_name), seed=0))
+    tx = T.make_optimizer(cfg)
+    opt_state = tx.init(params)
+    sh = None
+    if mesh is not None:
+        sh = parallel.train_shardings(mesh, params, opt_state)
+        params, opt_state, rest = sh.place(params, opt_state, rest)
+    train_step, _ = T.make_steps(graphdef, cfg, sh)
+    losses = []
+    for t, batch in enumerate(batches(model_name, steps)):
+        if mesh is not None:
+            batch = parallel.place_batch(batch, mesh)
+        params, opt_state, metrics = train_step(params, opt_state, rest, batch, np.int32(t))
+        losses.append(float(metrics["loss"]))
+    return losses, params, opt_state, sh
+
+
+def wrong_shardings(tree, mesh) -> list[str]:
+    """Leaves whose actual sharding or per-device shard shape is not the rule's."""
+    bad = []
+    for path, x in jax.tree_util.tree_flatten_with_path(tree)[0]:
+        name = parallel._path_str(path)
+        want = jax.sharding.NamedSharding(mesh, parallel.spec_for(name, x.shape, mesh, strict=False))
+        shard = x.addressable_shards[0].data.shape
+        if not x.sharding.is_equivalent_to(want, x.ndim) or shard != want.shard_shape(x.shape):
+            bad.append(f"{name}: {x.sharding.spec} {shard}, rule {want.spec} {want.shard_shape(x.shape)}")
+    return bad
+
+
+def max_diff(a, b) -> float:
+    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+
+
+def main(out: Path) -> None:
+    assert jax.device_count() == 8, jax.devices()
+    report, saved = {}, None
+    for model_name, meshes in MESHES.items():
+        ref_losses, ref_params, _, _ = run(model_name)
+        for spec in meshes:
+            mesh = parallel.make_mesh(spec)
+            losses, params, opt_state, _ = run(model_name, mesh)
+            report[f"{model_name} {spec}"] = dict(
+                ref_losses=ref_losses, losses=losses, param_diff=max_diff(ref_params, params),
+                wrong=wrong_shardings(params, mesh) + wrong_shardings(opt_state, mesh),
+                matrices_split=all(  # FSDP: no matrix is left whole on a device
+                    x.addressable_shards[0].data.size * mesh.shape["fsdp"] == x.size
+                    for x in jax.tree.leaves(params) if x.ndim >= 2
+                ) if spec == "fsdp=8" else None,
+            )
+            if (model_name, spec) == ("gpt", "data=2,fsdp=4"):
+                saved = params, opt_state
+
+    # checkpoint: saved from an 8-device FSDP mesh ...
+    params, opt_state = saved
+    mgr = checkpoint.manager(out / "run")
+    checkpoint.save(mgr, 2, params, opt_state, {"note": "from data=2,fsdp=4"})
+    mgr.close()
+    np.savez(out / "params.npz", *[np.asarray(x) for x in jax.tree.leaves(params)])
+    # ... restored onto a different mesh (tensor parallel): values equal, shardings the new mesh's
+    other = parallel.make_mesh("data=4,model=2")
+    _, fresh, fresh_opt, _ = run("gpt", None, steps=0)
+    sh = parallel.train_shardings(other, fresh, fresh_opt)
+    like_params, like_opt = jax.device_put(fresh, sh.params), jax.device_put(fresh_opt, sh.opt_state)
+    mgr = checkpoint.manager(out / "run", create=False)
+    step, restored, restored_opt, _ = checkpoint.restore(mgr, like_params, like_opt)
+    mgr.close()
+    report["restore data=4,model=2"] = dict(
+        step=step, param_diff=max_diff(params, restored), opt_diff=max_diff(opt_state, restored_opt),
+        wrong=wrong_shardings(restored, other) + wrong_shardings(restored_opt, other),
+    )
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    jax.config.update("jax_num_cpu_devices", 8)  # before any device is touched
+    main(Path(sys.argv[1]))

@@ -1,0 +1,181 @@
+"""parallel.py: meshes, sharding rules, and the sharded train step on 8 fake CPU devices.
+
+The sharded step must compute what the one-device step computes: the loss is a mean over the
+global batch whichever device holds which rows, so losses and updated parameters agree up to
+the order of floating-point sums. The 8 devices exist only in a subprocess
+(tests/_parallel_worker.py): JAX fixes the CPU device count when it starts.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+from jax.sharding import AbstractMesh, AxisType
+from jax.sharding import PartitionSpec as P
+
+from minisora import checkpoint, parallel
+from minisora import train as T
+from minisora.errors import UserError
+from minisora.models import config_from_preset, create
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def abstract_mesh(data=1, fsdp=1, model=1):
+    return AbstractMesh((data, fsdp, model), parallel.AXES, axis_types=(AxisType.Auto,) * 3)
+
+
+# --- the mesh spec ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec, n, want", [
+    ("data=8", 8, (8, 1, 1)),
+    ("data=4,fsdp=2", 8, (4, 2, 1)),
+    ("fsdp=-1", 8, (1, 8, 1)),
+    ("data=-1,model=2", 8, (4, 1, 2)),
+    (" data = 2 , fsdp=2,model=2 ", 8, (2, 2, 2)),
+])
+def test_parse_mesh(spec, n, want):
+    sizes = parallel.parse_mesh(spec, n)
+    assert tuple(sizes[a] for a in parallel.AXES) == want
+    assert np.prod(want) == n
+
+
+@pytest.mark.parametrize("spec", ["data=3", "batch=8", "data=4,fsdp=-1,model=-1", "data=0", "data=x", "fsdp=3,data=-1"])
+def test_bad_mesh_is_a_user_error(spec):
+    with pytest.raises(UserError):
+        parallel.parse_mesh(spec, 8)
+
+
+def test_one_device_mesh_is_auto():
+    mesh = parallel.make_mesh("data=1")
+    assert mesh.shape == {"data": 1, "fsdp": 1, "model": 1}
+    assert all(t == AxisType.Auto for t in mesh.axis_types)
+
+
+# --- the rules ------------------------------------------------------------------------------------
+
+
+def _specs(model: str, scan: bool, mesh) -> dict:
+    config = config_from_preset(model, "tiny", vocab_size=128, scan_layers=scan)
+    _, params, _ = T.split_model(create(config))
+    return {parallel._path_str(p): (x.shape, parallel.spec_for(parallel._path_str(p), x.shape, mesh))  # raises if no rule
+            for p, x in jax.tree_util.tree_flatten_with_path(params)[0]}
+
+
+@pytest.mark.parametrize("model", ["gpt", "sora"])
+def test_every_parameter_has_a_rule(model):
+    """A parameter without a rule fails loudly instead of ending up replicated by accident; FSDP
+    leaves no matrix whole; a stacked (scan_layers) model is sharded like one of its blocks, with
+    the layer axis whole."""
+    mesh = abstract_mesh(2, 2, 2)
+    specs = _specs(model, False, mesh)
+    for name, (shape, spec) in specs.items():
+        assert len(spec) == len(shape)
+        if len(shape) == 2 and not name.endswith("seg_embed/embedding"):  # (2, C): too few rows to split
+            assert "fsdp" in tuple(spec), f"{name} {spec} is not split over fsdp"
+    for name, (shape, spec) in _specs(model, True, mesh).items():
+        unstacked = re.sub(r"(^|/)blocks/", r"\1blocks/0/", name)
+        if unstacked != name:
+            assert shape[1:] == specs[unstacked][0] and spec == P(None, *specs[unstacked][1]), name
+        else:
+            assert specs[name] == (shape, spec), name
+
+
+def test_megatron_layout_of_a_gpt_block():
+    """Column-parallel in, row-parallel out: W_qkv and W_fc split their outputs over model, W_o and
+    W_proj their inputs, so one block needs one all-reduce per matmul pair (Megatron-LM, §3)."""
+    mesh = abstract_mesh(model=2, fsdp=2)
+    C, F = 96, 384
+    assert parallel.spec_for("blocks/0/attn/qkv/kernel", (C, 3 * C), mesh) == P("fsdp", "model")
+    assert parallel.spec_for("blocks/0/fc/kernel", (C, F), mesh) == P("fsdp", "model")
+    assert parallel.spec_for("blocks/0/attn/out/kernel", (C, C), mesh) == P("model", "fsdp")
+    assert parallel.spec_for("blocks/0/proj/kernel", (F, C), mesh) == P("model", "fsdp")
+    assert parallel.spec_for("blocks/0/fc/bias", (F,), mesh) == P("model")
+    assert parallel.spec_for("blocks/0/proj/bias", (C,), mesh) == P(None)
+    assert parallel.spec_for("0/mu/blocks/0/fc/kernel", (C, F), mesh) == P("fsdp", "model")  # Adam's m follows θ
+    assert parallel.spec_for("0/count", (), mesh) == P()
+
+
+def test_an_axis_that_does_not_divide_leaves_the_dimension_whole():
+    """GPT-2's 50257-token vocabulary cannot be split in two: that dimension stays whole."""
+    mesh = abstract_mesh(fsdp=2, model=2)
+    assert parallel.spec_for("wte/embedding", (50257, 768), mesh) == P(None, "fsdp")
+    assert parallel.spec_for("wte/embedding", (50258, 768), mesh) == P("model", "fsdp")
+
+
+def test_table_names_every_parameter_once():
+    config = config_from_preset("gpt", "tiny", vocab_size=128)
+    _, params, _ = T.split_model(create(config))
+    table = parallel.sharding_table(params, parallel.make_mesh("data=1"))
+    assert "blocks/*/attn/qkv/kernel" in table and "wte/embedding" in table
+    assert "blocks/1/" not in table  # blocks folded
+    assert len(table.splitlines()) == 2 + 4 + 12  # mesh line, header; wte, wpe, ln_f ×2; 12 per block
+
+
+def test_batch_size_must_split_over_the_mesh():
+    parallel.check_batch_size(6, abstract_mesh(data=2))
+    with pytest.raises(UserError):
+        parallel.check_batch_size(3, abstract_mesh(data=2))
+
+
+# --- 8 fake devices ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def eight_devices(tmp_path_factory):
+    """Runs tests/_parallel_worker.py once with 8 CPU devices; its JSON report + output dir."""
+    out = tmp_path_factory.mktemp("parallel")
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    r = subprocess.run([sys.executable, str(ROOT / "tests" / "_parallel_worker.py"), str(out)],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-4000:]
+    return json.loads(r.stdout.strip().splitlines()[-1]), out
+
+
+@pytest.mark.slow  # one subprocess for all four: ~1 min of compiling on 2 cores
+def test_sharded_steps_equal_the_one_device_step(eight_devices):
+    report, _ = eight_devices
+    runs = {k: v for k, v in report.items() if not k.startswith("restore")}
+    assert {k.split()[1] for k in runs} >= {"data=8", "fsdp=8", "data=2,fsdp=4"}
+    for name, r in runs.items():
+        np.testing.assert_allclose(r["losses"], r["ref_losses"], rtol=1e-5, err_msg=name)
+        assert r["param_diff"] < 1e-5, (name, r["param_diff"])
+
+
+@pytest.mark.slow  # one subprocess for all four: ~1 min of compiling on 2 cores
+def test_every_array_has_the_sharding_of_its_rule(eight_devices):
+    report, _ = eight_devices
+    for name, r in report.items():
+        assert r["wrong"] == [], name
+    assert report["gpt fsdp=8"]["matrices_split"], "FSDP left a matrix whole on a device"
+
+
+@pytest.mark.slow  # one subprocess for all four: ~1 min of compiling on 2 cores
+def test_checkpoint_from_8_devices_restores_onto_another_mesh(eight_devices):
+    r = eight_devices[0]["restore data=4,model=2"]
+    assert r["step"] == 2 and r["param_diff"] == 0.0 and r["opt_diff"] == 0.0
+
+
+@pytest.mark.slow  # one subprocess for all four: ~1 min of compiling on 2 cores
+def test_checkpoint_from_8_devices_restores_onto_1_device(eight_devices):
+    """This pytest process has one CPU device: restore the worker's FSDP checkpoint here."""
+    _, out = eight_devices
+    saved = np.load(out / "params.npz")
+    from _parallel_worker import config  # the worker's model shape
+
+    _, like, _ = T.split_model(create(config("gpt"), seed=1))
+    mgr = checkpoint.manager(out / "run", create=False)
+    step, params, _, meta = checkpoint.restore(mgr, like)
+    mgr.close()
+    leaves = jax.tree.leaves(params)
+    assert step == 2 and len(leaves) == len(saved.files)
+    for i, x in enumerate(leaves):
+        assert x.sharding.device_set == {jax.devices()[0]}
+        np.testing.assert_array_equal(np.asarray(x), saved[f"arr_{i}"])
