@@ -171,6 +171,25 @@ def _add_optimizer_flags(p) -> None:
     p.add_argument("--log-every", type=int, metavar="K", help="default 10")
 
 
+def _add_scale_out_flags(p, *, distributed: bool) -> None:
+    """Devices, hosts, precision, memory, profiling (owner: parallel.py)."""
+    g = p.add_argument_group("scale out")
+    g.add_argument("--mesh", metavar="SPEC",
+                   help="device mesh, e.g. data=8, fsdp=8, data=4,fsdp=2 or data=2,fsdp=2,model=2 (one axis may be -1)")
+    if distributed:
+        g.add_argument("--distributed", action="store_true",
+                       help="one process per host, joined by jax.distributed (run the same command on every host)")
+        g.add_argument("--coordinator", metavar="HOST:PORT", help="process 0's address (default $JAX_COORDINATOR_ADDRESS; "
+                       "found automatically on TPU pods, Slurm, Open MPI)")
+        g.add_argument("--num-processes", type=int, metavar="N", help="number of processes (default $JAX_NUM_PROCESSES)")
+        g.add_argument("--process-id", type=int, metavar="I", help="this process, 0..N-1 (default $JAX_PROCESS_ID)")
+    g.add_argument("--dtype", choices=("float32", "bfloat16"),
+                   help="compute dtype of the matmuls (parameters, optimizer state and loss stay float32)")
+    g.add_argument("--remat", action="store_true", help="recompute each block in the backward pass instead of storing it")
+    g.add_argument("--scan-layers", action="store_true", help="run the stacked layers with one scan: compile time flat in depth")
+    g.add_argument("--profile", metavar="DIR", help="jax.profiler trace of a few steps into DIR (TensorBoard, Perfetto)")
+
+
 def _add_training(sub) -> None:
     p = sub.add_parser("pretrain", help="pre-train a Sora or ChatGPT on a text corpus")
     p.add_argument("--model", default="gpt", help="gpt (ChatGPT) or sora")
@@ -184,6 +203,7 @@ def _add_training(sub) -> None:
     p.add_argument("--prefix-len", type=int, help="Sora: encoder tokens per row (default half of --seq-len)")
     _add_optimizer_flags(p)
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its newest good checkpoint")
+    _add_scale_out_flags(p, distributed=True)
     p.set_defaults(func=_pretrain)
 
     f = sub.add_parser("finetune", help="fine-tune a pre-trained run on question/answer dialogues")

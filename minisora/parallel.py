@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import jax
 import numpy as np
+from flax import nnx
 from jax.sharding import AxisType, Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
@@ -161,7 +162,10 @@ def shardings(tree, mesh: Mesh, *, strict: bool = False):
 
 def sharding_table(params, mesh: Mesh) -> str:
     """A readable table: parameter, global shape, PartitionSpec, shape held by one device, rule.
-    The blocks' indices are folded (``blocks/*/…``) since every block is sharded alike."""
+    The blocks' indices are folded (``blocks/*/…``) since every block is sharded alike.
+    ``params``: an nnx.State of parameters, or a model."""
+    if isinstance(params, nnx.Module):
+        params = nnx.state(params, nnx.Param)
     rows, seen = [], set()
     for path, x in jax.tree_util.tree_flatten_with_path(params)[0]:
         name = _path_str(path)

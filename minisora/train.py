@@ -394,6 +394,7 @@ def pretrain_command(args) -> None:
     from .tokenizer import Tokenizer, copy_tokenizer, train_tokenizer
 
     out = Path(args.out)
+    mesh = parallel.mesh_from_args(args)  # --distributed joins the other hosts first; --mesh lays out the devices
     if args.resume:
         saved = _run_config(out)
         model_config = ModelConfig.from_dict(saved["model"])
@@ -403,16 +404,19 @@ def pretrain_command(args) -> None:
         cfg = _train_config(args, "text", None, 1000)
         _check_lengths(model_config, cfg)
         _check_fresh(out)
+    model_config = parallel.compute_flags(model_config, args, resume=args.resume)  # --dtype, --remat, --scan-layers
+    parallel.barrier("run directory checked")  # before any process writes into it
     corpus = read_text(args.corpus)
     if args.resume:
         if (saved.get("data") or {}).get("sha256") not in (None, _sha256(args.corpus)):
             raise UserError(f"{args.corpus} is not the corpus this run was trained on; resume with the same file.")
-        tok = Tokenizer.load(out / "tokenizer")
-    elif args.tokenizer:
-        copy_tokenizer(args.tokenizer, out / "tokenizer")
-        tok = Tokenizer.load(out / "tokenizer")
-    else:
-        tok = train_tokenizer([args.corpus], out / "tokenizer", vocab_size=args.vocab_size)
+    elif parallel.is_main_process():  # one writer; the other processes read what it wrote
+        if args.tokenizer:
+            copy_tokenizer(args.tokenizer, out / "tokenizer")
+        else:
+            train_tokenizer([args.corpus], out / "tokenizer", vocab_size=args.vocab_size)
+    parallel.barrier("tokenizer written")
+    tok = Tokenizer.load(out / "tokenizer")
     model_config = model_config.replace(vocab_size=tok.vocab_size)
     ids = np.asarray(tok.encode(corpus), np.int32)
     train_ids, val_ids = data.split_held_out(ids)
@@ -424,13 +428,16 @@ def pretrain_command(args) -> None:
             )
     batches = data.Batches(model_config.model, "text", train_ids, val_ids, batch_size=cfg.batch_size,
                            seq_len=cfg.seq_len, vocab_size=model_config.vocab_size, prefix_len=cfg.prefix_len)
-    if not args.resume:
+    if not args.resume and parallel.is_main_process():
         _write_config(out, model_config, cfg, {"corpus": str(args.corpus), "sha256": _sha256(args.corpus)})
     model = create(model_config, seed=cfg.seed)
     print(f"pre-training {model_config.model} ({count_params(model):,} parameters) "
           f"on {len(train_ids):,} tokens -> {out}")
-    train(model, batches, cfg, out, resume=args.resume)
-    _report(out)
+    if mesh is not None and parallel.is_main_process():
+        print(parallel.sharding_table(model, mesh))
+    train(model, batches, cfg, out, resume=args.resume, mesh=mesh, profile=args.profile)
+    if parallel.is_main_process():
+        _report(out)
 
 
 def finetune_command(args) -> None:
