@@ -64,6 +64,8 @@ def fmt(mean: float, std: float) -> str:
         return f"{int(mean):,}"
     scale, suffix = next(((f, u) for f, u in ((1e9, " G"), (1e6, " M"), (1e3, " k")) if abs(mean) >= f), (1, ""))
     m, sd = mean / scale, std / scale
+    if math.isnan(m):
+        return "n/a"
     if math.isnan(sd):
         return f"{m:.4g} ± n/a{suffix}"
     if sd <= 1e-9 * max(abs(m), 1e-30):  # no spread at all
@@ -243,6 +245,12 @@ def write_report(results: dict, out_dir) -> Path:
         f"{' (quick mode)' if s.get('quick') else ''}; whole job {s.get('wall_s', 0):.0f} s on "
         f"{s.get('device', 'this machine')}. Every number is mean ± std over the {len(s['seeds'])} seed(s).",
     ]
+    n = s["params"]
+    parts[-1] += (f" Parameters: Sora {n['sora']:,}, ChatGPT {n['gpt']:,} "
+                  f"({abs(n['sora'] - n['gpt']) / n['gpt']:.1%} apart).")
+    if s.get("runs"):
+        parts[-1] += (f" The models are the trained runs {', '.join(f'`{r}`' for r in s['runs'])}, measured here, "
+                      "not trained here: their budgets and sizes are whatever their training used.")
 
     # 1. size and cost
     cost = [("parameters", ("cost", "params")),

@@ -155,7 +155,7 @@ def _fake_results(n_seeds=3):
                 diversity=dict(distinct_1=0.3, distinct_2=0.7 if m == "gpt" else 0.5, repeated_3=0.05 + rng.normal(0, 0.01)),
             ))
         per[m] = runs
-    setup = dict(preset="tiny", vocab_size=2000, corpus="c.txt", dialogues="d.jsonl", pretrain_tokens=2000,
+    setup = dict(preset="tiny", vocab_size=2000, params={"sora": 550_000, "gpt": 550_000}, corpus="c.txt", dialogues="d.jsonl", pretrain_tokens=2000,
                  finetune_tokens=500, seeds=list(range(n_seeds)), quick=False, wall_s=1.0, decode_batch=4,
                  continuation_len=32, lm_prompt=64, n_test_dialogues=10, answer_tokens=16, n_diversity_prompts=4,
                  diversity_tokens=24, temperature=1.0)
