@@ -388,7 +388,8 @@ def measure_pretrained(model, corpus: Corpus, cc: CompareConfig, seed: int, rows
     """Everything measured on a pre-trained model: context curve, diversity, decoding cost."""
     prompts = [list(w) for w in eval_windows(corpus.val_ids, cc.diversity_prompts, cc.diversity_prompt_len, 0)]
     div = diversity(model, corpus.tok, prompts, cc, seed)
-    lengths = [n for n in (16, 32, 64, 128, 256, 512) if 16 + n <= model.config.max_len] or [model.config.max_len - 16]
+    room = model.config.max_len - 16  # the longest generation after a 16-token prompt
+    lengths = [n for n in (16, 32, 64, 128, 256, 512) if n < room] + [room]
     sb = state_bytes(model, lengths)
     cost = {"decode_tokens_per_s": div.pop("decode_tokens_per_s"), "state_bytes": sb, "state_bytes_max": sb["bytes"][-1]}
     return {"context": context_curve(model, rows), "diversity": div, "cost": cost}
