@@ -25,13 +25,17 @@ without checkpoints, so that a whole comparison fits in minutes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import json
 import math
+import os
 import time
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from types import MappingProxyType
 
 import jax
 import jax.numpy as jnp
@@ -42,7 +46,7 @@ from . import data, decode, metrics, models
 from . import train as training
 from .errors import UserError
 from .losses import perplexity, token_nll
-from .tokenizer import BOS_ID, EOS_ID
+from .tokenizer import BOS_ID
 
 ARTICLE_QUESTION = "我的账户为什么不能登录？"  # the article's customer-service example
 ARTICLE_ANSWER = "请确认您的账户信息是否输入正确，或者尝试重置密码。"
@@ -103,6 +107,7 @@ def param_count(config: models.ModelConfig) -> int:
     return models.count_params(nnx.eval_shape(lambda: models.create(config)))
 
 
+@functools.lru_cache(maxsize=8)
 def matched_configs(preset: str, vocab_size: int, tolerance: float = MATCH_TOLERANCE):
     """The preset's ChatGPT and a Sora of (nearly) the same parameter count.
 
@@ -133,7 +138,7 @@ def matched_configs(preset: str, vocab_size: int, tolerance: float = MATCH_TOLER
             lo, hi = (mid, hi) if count(mid) < target else (lo, mid)
         best = min((lo, hi), key=lambda i: abs(count(i) - target))
         if abs(count(best) - target) <= tolerance * target:
-            return gpt, sora.replace(d_lstm=widths[best]), {"gpt": target, "sora": count(best)}
+            return gpt, sora.replace(d_lstm=widths[best]), MappingProxyType({"gpt": target, "sora": count(best)})
         if count(len(widths) - 1) < target:  # even the widest LSTM is too small: nothing sensible to match
             break
         gpt = gpt.replace(n_layers=gpt.n_layers + 1)
@@ -450,14 +455,21 @@ def _progress(quiet: bool):
                     TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), disable=quiet)
 
 
-def _compile_cache() -> None:
-    """Keep compiled XLA programs on disk (~/.cache/minisora/jax): the seeds after the first, and
-    later comparisons, load them instead of recompiling (seconds per program on a CPU)."""
-    import os
-
+@contextlib.contextmanager
+def _compile_cache():
+    """Keep compiled XLA programs on disk (~/.cache/minisora/jax) while a comparison runs: the
+    seeds after the first, and later comparisons, load them instead of recompiling (seconds per
+    program on a CPU). The process's previous setting comes back afterwards."""
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    jax.config.update("jax_compilation_cache_dir", str(root / "minisora" / "jax"))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    names = ("jax_compilation_cache_dir", "jax_persistent_cache_min_compile_time_secs")
+    before = {n: getattr(jax.config, n) for n in names}
+    jax.config.update(names[0], str(root / "minisora" / "jax"))
+    jax.config.update(names[1], 0.5)
+    try:
+        yield
+    finally:
+        for n, v in before.items():
+            jax.config.update(n, v)
 
 
 def check(cc: CompareConfig) -> None:
@@ -477,10 +489,13 @@ def check(cc: CompareConfig) -> None:
 def run_compare(corpus_path, dialogues_path, out, cc: CompareConfig, *, test_path=None, quiet: bool = False) -> Path:
     """The whole comparison: tokenizer, matched models, training, measurements, report. -> report path."""
     check(cc)
+    with _compile_cache():
+        return _run_compare(corpus_path, dialogues_path, Path(out), cc, test_path, quiet)
+
+
+def _run_compare(corpus_path, dialogues_path, out: Path, cc: CompareConfig, test_path, quiet: bool) -> Path:
     start = time.perf_counter()
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    _compile_cache()
     corpus = prepare_corpus(corpus_path, dialogues_path, test_path, out, cc)
     gpt_cfg, sora_cfg, counts = matched_configs(cc.preset, corpus.tok.vocab_size)
     configs = {"sora": sora_cfg, "gpt": gpt_cfg}
@@ -570,10 +585,13 @@ def reuse_runs(run_dirs, corpus_path, dialogues_path, out, cc: CompareConfig, *,
     """Measure two already trained runs (one seed each) instead of training: pre-training-side
     numbers on their pre-trained checkpoints, dialogue scores on their fine-tuned ones (a run that
     was only pre-trained is fine-tuned here first)."""
+    with _compile_cache():
+        return _reuse_runs(run_dirs, corpus_path, dialogues_path, Path(out), cc, test_path, quiet)
+
+
+def _reuse_runs(run_dirs, corpus_path, dialogues_path, out: Path, cc: CompareConfig, test_path, quiet: bool) -> Path:
     start = time.perf_counter()
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    _compile_cache()
     runs = _load_pair(run_dirs)
     pre = {m: _pretrained_of(r) for m, r in runs.items()}
     gpt_t, sora_t = pre["gpt"].train_config or {}, pre["sora"].train_config or {}

@@ -60,7 +60,7 @@ def test_matched_parameter_counts_within_ten_percent():
     # count again from fully initialised models, not from the shapes the matcher used
     n_gpt = models.count_params(models.create(gpt_cfg))
     n_sora = models.count_params(models.create(sora_cfg))
-    assert counts == {"gpt": n_gpt, "sora": n_sora}
+    assert dict(counts) == {"gpt": n_gpt, "sora": n_sora}
     assert abs(n_sora - n_gpt) / n_gpt <= 0.10
     assert sora_cfg.d_model == gpt_cfg.d_model and sora_cfg.d_lstm >= sora_cfg.d_model // 2
 

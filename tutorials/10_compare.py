@@ -32,7 +32,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from minisora import compare, models, report
+from minisora import compare, report
 from minisora.datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES
 
 QUICK = os.environ.get("MINISORA_QUICK") == "1"  # the quick compare is small either way
