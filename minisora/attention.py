@@ -77,9 +77,16 @@ def init_cache(batch: int, n_heads: int, cache_len: int, head_dim: int, dtype=jn
     return {"k": jnp.zeros(shape, dtype), "v": jnp.zeros(shape, dtype)}
 
 
-def write_cache(cache: dict, k, v, index) -> dict:
-    """Write new keys/values k, v (B, H, T, D) into slots index..index+T-1 of the cache."""
-    at = (0, 0, index, 0)
+def write_cache(cache: dict, k, v, index, layer=None) -> dict:
+    """Write new keys/values k, v (B, H, T, D) into slots index..index+T-1 of the cache.
+
+    With ``layer`` the cache is the stack of all layers, (N, B, H, S, D), and the write
+    goes straight into layer ``layer``'s slots: one in-place update of the stacked
+    buffer, where reading out slice l and writing it back would copy it every step.
+    """
+    at = (0, 0, index, 0) if layer is None else (layer, 0, 0, index, 0)
+    if layer is not None:
+        k, v = k[None], v[None]  # (1, B, H, T, D)
     return {
         "k": lax.dynamic_update_slice(cache["k"], k.astype(cache["k"].dtype), at),
         "v": lax.dynamic_update_slice(cache["v"], v.astype(cache["v"].dtype), at),
@@ -142,14 +149,16 @@ class MultiHeadAttention(nnx.Module):
         y = attention(q, k, v, mask, dropout=self.attn_dropout, deterministic=deterministic)
         return self.merge(y, deterministic=deterministic)
 
-    def cached(self, x, cache: dict, index, mask=None):
+    def cached(self, x, cache: dict, index, mask=None, layer=None):
         """Attend from T new tokens x (B, T, C) written at slots index..index+T-1.
 
-        ``cache`` is {"k", "v"} of (B, H, S, D); ``mask`` (bool) broadcasts to
+        ``cache`` is {"k", "v"} of (B, H, S, D), or the (N, B, H, S, D) stack of all
+        layers when ``layer`` says which one is ours; ``mask`` (bool) broadcasts to
         (B, H, T, S) and must exclude unwritten slots (the caller's causal mask over
         slots does). Returns (y (B, T, C), updated cache). No dropout: this is inference.
         """
         q, k, v = self.heads(x)
-        cache = write_cache(cache, k, v, index)
-        y = attention(q, cache["k"].astype(q.dtype), cache["v"].astype(q.dtype), mask)  # (B, H, T, D)
+        cache = write_cache(cache, k, v, index, layer)
+        K, V = (cache["k"], cache["v"]) if layer is None else (cache["k"][layer], cache["v"][layer])  # (B, H, S, D)
+        y = attention(q, K.astype(q.dtype), V.astype(q.dtype), mask)  # (B, H, T, D)
         return self.merge(y), cache

@@ -33,7 +33,6 @@ import math
 import jax
 import jax.numpy as jnp
 from flax import nnx
-from jax import lax
 
 from .attention import GPT2_INIT_STD, MultiHeadAttention, causal_mask, padding_mask
 from .errors import UserError
@@ -66,8 +65,8 @@ class Block(nnx.Module):
         x = x + self.attn(self.ln_1(x), mask, deterministic=deterministic)
         return x + self.mlp(self.ln_2(x), deterministic)
 
-    def cached(self, x, cache: dict, index, mask):
-        a, cache = self.attn.cached(self.ln_1(x), cache, index, mask)
+    def cached(self, x, cache: dict, index, mask, layer=None):
+        a, cache = self.attn.cached(self.ln_1(x), cache, index, mask, layer)
         x = x + a
         return x + self.mlp(self.ln_2(x), True), cache
 
@@ -122,25 +121,27 @@ class ChatGPT(nnx.Module):
         return x
 
     def _blocks_cached(self, x, mask, cache: dict, index):
-        """Run the blocks over new tokens x, reading and extending the stacked cache
-        {"k", "v"} of shape (N, B, H, S, D): layer l reads slice l and writes it back."""
+        """Run the blocks over new tokens x, extending the key/value cache in place.
 
-        def layer(block, carry, l):
-            x, k, v = carry
-            x, c = block.cached(x, {"k": k[l], "v": v[l]}, index, mask)
-            k = lax.dynamic_update_index_in_dim(k, c["k"], l, 0)
-            v = lax.dynamic_update_index_in_dim(v, c["v"], l, 0)
-            return x, k, v
-
-        carry = (x, cache["k"], cache["v"])
+        Plain layers keep one (B, H, S, D) buffer per layer, so each layer's attention
+        reads its own buffer directly (a slice of a stacked array would be copied out
+        every step). Scanned layers need one stacked (N, B, H, S, D) buffer; each layer
+        writes its slots into it in place and reads its slice.
+        """
         if self.config.scan_layers:
+            def layer(block, carry, l):
+                x, kv = carry
+                return block.cached(x, kv, index, mask, layer=l)
+
             layers = jnp.arange(self.config.n_layers)
-            carry = nnx.scan(layer, in_axes=(0, nnx.Carry, 0), out_axes=nnx.Carry)(self.blocks, carry, layers)
-        else:
-            for l, block in enumerate(self.blocks):
-                carry = layer(block, carry, l)
-        x, k, v = carry
-        return x, {"k": k, "v": v}
+            carry = (x, {"k": cache["k"], "v": cache["v"]})
+            return nnx.scan(layer, in_axes=(0, nnx.Carry, 0), out_axes=nnx.Carry)(self.blocks, carry, layers)
+        ks, vs = [], []
+        for block, k, v in zip(self.blocks, cache["k"], cache["v"]):
+            x, kv = block.cached(x, {"k": k, "v": v}, index, mask)
+            ks.append(kv["k"])
+            vs.append(kv["v"])
+        return x, {"k": tuple(ks), "v": tuple(vs)}
 
     # --- the model interface (see models.py) -----------------------------------------
 
@@ -162,11 +163,15 @@ class ChatGPT(nnx.Module):
     def init_state(self, batch: int, cache_len: int) -> dict:
         """An empty decoding state: per-layer key/value slots plus bookkeeping."""
         c = self.config
-        shape = (c.n_layers, batch, c.n_heads, cache_len, c.head_dim)  # (N, B, H, S, D)
+        shape = (batch, c.n_heads, cache_len, c.head_dim)  # (B, H, S, D) per layer
         dtype = jnp.dtype(c.dtype)
+        if c.scan_layers:  # one stacked (N, B, H, S, D) buffer for the scanned layers
+            empty = lambda: jnp.zeros((c.n_layers, *shape), dtype)
+        else:  # a tuple of N buffers
+            empty = lambda: tuple(jnp.zeros(shape, dtype) for _ in range(c.n_layers))
         return {
-            "k": jnp.zeros(shape, dtype),
-            "v": jnp.zeros(shape, dtype),
+            "k": empty(),
+            "v": empty(),
             "index": jnp.zeros((), jnp.int32),  # next slot to write (the same for every row)
             "pos": jnp.zeros((batch,), jnp.int32),  # next position of each row
             "valid": jnp.ones((batch, cache_len), bool),  # False on the prompt's pad slots
