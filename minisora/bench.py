@@ -83,13 +83,17 @@ def model_flops_per_step(config, params, B: int, T: int, S: int = 0) -> float:
 
 
 def bench_train(model: str = "gpt", preset: str = "baby", batch_size: int | None = None, seq_len: int | None = None,
-                optimizer: str = "adamw", steps: int = 50, warmup_steps: int = 3, seed: int = 0) -> dict:
+                optimizer: str = "adamw", steps: int = 50, warmup_steps: int = 3, seed: int = 0, *,
+                mesh=None, dtype: str | None = None, remat: bool = False, scan_layers: bool = False,
+                profile=None) -> dict:
     """Speed of the real train step (train.make_steps) on random tokens: compile time, ms/step,
-    tokens/s, model FLOPs/token (and XLA's own count), MFU against the device's peak."""
-    from . import data, models, train
+    tokens/s, model FLOPs/token (and XLA's own count), MFU against the device's peak.
+    ``mesh``: the step sharded over it (parallel.py), the peak is then that of all its devices;
+    ``profile``: a directory for a jax.profiler trace of 3 more steps."""
+    from . import data, models, parallel, train
     from .errors import UserError
 
-    config = models.config_from_preset(model, preset)
+    config = models.config_from_preset(model, preset, dtype=dtype, remat=remat or None, scan_layers=scan_layers or None)
     B0, T0 = BENCH_SHAPES.get(preset, DEFAULT_SHAPE)
     B, T = batch_size or B0, seq_len or min(T0, config.max_len)
     if steps < 1 or B < 1 or T < 2:
@@ -103,23 +107,33 @@ def bench_train(model: str = "gpt", preset: str = "baby", batch_size: int | None
 
     graphdef, params, rest = train.split_model(models.create(config, seed))
     opt_state = train.make_optimizer(cfg).init(params)
-    params, opt_state, rest = jax.device_put((params, opt_state, rest), jax.devices()[0])
-    train_step, _ = train.make_steps(graphdef, cfg)
+    shardings, sample = None, lambda: batches.sample(rng)
+    if mesh is None:
+        params, opt_state, rest = jax.device_put((params, opt_state, rest), jax.devices()[0])
+    else:
+        parallel.check_batch_size(B, mesh)
+        shardings = parallel.train_shardings(mesh, params, opt_state)
+        params, opt_state, rest = shardings.place(params, opt_state, rest)
+        sample = lambda: parallel.place_batch(batches.sample(rng), mesh)  # noqa: E731
+    train_step, _ = train.make_steps(graphdef, cfg, shardings)
     t0 = time.perf_counter()
-    lowered = train_step.lower(params, opt_state, rest, batches.sample(rng), np.int32(0))
+    lowered = train_step.lower(params, opt_state, rest, sample(), np.int32(0))
     compiled = lowered.compile()
     compile_s = time.perf_counter() - t0
 
     def run(n: int, start: int):
         nonlocal params, opt_state
         for t in range(start, start + n):  # the training loop's work: draw a batch, one step
-            params, opt_state, metrics = compiled(params, opt_state, rest, batches.sample(rng), np.int32(t))
+            params, opt_state, metrics = compiled(params, opt_state, rest, sample(), np.int32(t))
         jax.block_until_ready((params, metrics))
 
     run(warmup_steps, 0)
     t0 = time.perf_counter()
     run(steps, warmup_steps)
     seconds = (time.perf_counter() - t0) / steps
+    if profile:
+        with jax.profiler.trace(profile):
+            run(3, warmup_steps + steps)
 
     S = batches.S if model == "sora" else 0
     flops = model_flops_per_step(config, params, B, T - S, S)
@@ -131,6 +145,8 @@ def bench_train(model: str = "gpt", preset: str = "baby", batch_size: int | None
     measured = matmul_peak(config.dtype)
     if peak is None:
         peak, source = measured, "measured matmul"
+    elif mesh is not None:  # the mesh's devices together (fake CPU devices share one host's cores: no change)
+        peak *= mesh.size
     tokens_per_s = B * T / seconds
     return dict(
         model=model, preset=preset, batch_size=B, seq_len=T, optimizer=optimizer, dtype=config.dtype,
@@ -143,7 +159,11 @@ def bench_train(model: str = "gpt", preset: str = "baby", batch_size: int | None
 
 
 def bench_train_command(args) -> None:
-    r = bench_train(args.model, args.preset, args.batch_size, args.seq_len, args.optimizer, args.steps)
+    from .parallel import make_mesh
+
+    r = bench_train(args.model, args.preset, args.batch_size, args.seq_len, args.optimizer, args.steps,
+                    mesh=make_mesh(args.mesh) if args.mesh else None, dtype=args.dtype, remat=args.remat,
+                    scan_layers=args.scan_layers, profile=args.profile)
     print(f"{r['model']} / {r['preset']} ({r['n_params']:,} parameters, {r['dtype']}, {r['optimizer']}) "
           f"on {r['device_kind']}: batch {r['batch_size']} x {r['seq_len']} tokens")
     print(f"  first-step compile {r['compile_s']:>10.2f} s")

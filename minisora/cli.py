@@ -279,6 +279,7 @@ def _add_bench(sub) -> None:
     t.add_argument("--optimizer", default="adamw")
     t.add_argument("--steps", type=int, default=50)
     t.add_argument("--json", action="store_true", help="end with one JSON line")
+    _add_scale_out_flags(t, distributed=False)
     t.set_defaults(func=_bench_train)
     d = bsub.add_parser("decode", help="tokens/s of the scan decoder, cached and uncached")
     d.add_argument("--model", default="gpt")

@@ -43,12 +43,6 @@ from jax.sharding import PartitionSpec as P
 from .errors import UserError
 
 AXES = ("data", "fsdp", "model")
-# Batch rows over fsdp × data; every other dimension whole. (Which device holds which rows does not
-# change the result. The order matters for one reason: with rows over ("data", "fsdp"), jax 0.10.2 on
-# CPU computes WRONG gradients on a data×fsdp×model mesh for a (C, C') matrix split ("fsdp", "model")
-# followed by the tied head h Eᵀ with E split ("model", "fsdp") — Sora's MLM head — while the loss is
-# right; tests/test_parallel.py runs that mesh. Looks like openxla/xla#40034.)
-BATCH = P(("fsdp", "data"))
 
 
 # --- the mesh ------------------------------------------------------------------------------------
@@ -94,6 +88,22 @@ def make_mesh(spec: str = "data=-1", devices=None) -> Mesh:
     sizes = parse_mesh(spec, len(devices))
     shape = tuple(sizes[a] for a in AXES)
     return jax.make_mesh(shape, AXES, axis_types=(AxisType.Auto,) * len(AXES), devices=devices)
+
+
+def batch_spec(mesh: Mesh) -> P:
+    """Batch rows split over data × fsdp; every other dimension whole.
+
+    Which device holds which rows does not change the result, but the order of the two axes
+    matters to the compiler (jax 0.10.2, measured here on 8 CPU devices):
+    - ("data", "fsdp") is what it partitions well: for the baby GPT on data=4,fsdp=2, XLA's FLOP
+      count summed over the devices is 1.0× the one-device step's, against 2.4× with ("fsdp", "data");
+    - but when all three axes are > 1 it computes WRONG gradients for Sora with ("data", "fsdp")
+      (the loss is right; the MLM head's grads are not) — a partitioner bug, perhaps
+      openxla/xla#40034. There we take ("fsdp", "data"): right, at ~1.5× the FLOPs.
+    tests/test_parallel.py runs both models on such a mesh against the one-device step."""
+    if all(mesh.shape[a] > 1 for a in AXES):
+        return P(("fsdp", "data"))
+    return P(("data", "fsdp"))
 
 
 def mesh_str(mesh: Mesh) -> str:
@@ -200,7 +210,7 @@ class TrainShardings:
 
     @property
     def batch(self) -> NamedSharding:
-        return NamedSharding(self.mesh, BATCH)
+        return NamedSharding(self.mesh, batch_spec(self.mesh))
 
     def place(self, params, opt_state, rest):
         """Put the train state onto the mesh (from one device, host memory or another mesh). A jitted
@@ -243,7 +253,7 @@ def place_batch(batch: dict, mesh: Mesh) -> dict:
     """A host batch (dict of numpy arrays, the GLOBAL batch as drawn by every process from the
     same seeded generator) -> global jax.Arrays split over data × fsdp. Each process hands JAX only
     the rows its own devices hold, so no host ever sends another host's data."""
-    sharding = NamedSharding(mesh, BATCH)
+    sharding = NamedSharding(mesh, batch_spec(mesh))
     out = {}
     for k, x in batch.items():
         x = np.asarray(x)

@@ -40,23 +40,27 @@ def batches(model: str, n: int) -> list[dict]:
 
 
 def run(model_name: str, mesh=None, steps: int = 2):
-    """Two train steps from the same initial state -> (losses, params, opt_state, shardings)."""
+    """Two train steps from the same initial state -> (losses, params, opt_state, XLA's FLOPs of
+    the step summed over the devices)."""
     cfg = T.TrainConfig(steps=10, batch_size=B, seq_len=SEQ, warmup=0).resolved()
     graphdef, params, rest = T.split_model(create(config(model_name), seed=0))
-    tx = T.make_optimizer(cfg)
-    opt_state = tx.init(params)
+    opt_state = T.make_optimizer(cfg).init(params)
     sh = None
     if mesh is not None:
         sh = parallel.train_shardings(mesh, params, opt_state)
         params, opt_state, rest = sh.place(params, opt_state, rest)
     train_step, _ = T.make_steps(graphdef, cfg, sh)
-    losses = []
+    losses, flops = [], None
     for t, batch in enumerate(batches(model_name, steps)):
         if mesh is not None:
             batch = parallel.place_batch(batch, mesh)
+        if flops is None:  # compile once, ask XLA what one device's program costs
+            train_step = train_step.lower(params, opt_state, rest, batch, np.int32(t)).compile()
+            cost = train_step.cost_analysis()
+            flops = float((cost[0] if isinstance(cost, (list, tuple)) else cost)["flops"]) * (mesh.size if mesh else 1)
         params, opt_state, metrics = train_step(params, opt_state, rest, batch, np.int32(t))
         losses.append(float(metrics["loss"]))
-    return losses, params, opt_state, sh
+    return losses, params, opt_state, flops
 
 
 def wrong_shardings(tree, mesh) -> list[str]:
@@ -79,12 +83,13 @@ def main(out: Path) -> None:
     assert jax.device_count() == 8, jax.devices()
     report, saved = {}, None
     for model_name, meshes in MESHES.items():
-        ref_losses, ref_params, _, _ = run(model_name)
+        ref_losses, ref_params, _, ref_flops = run(model_name)
         for spec in meshes:
             mesh = parallel.make_mesh(spec)
-            losses, params, opt_state, _ = run(model_name, mesh)
+            losses, params, opt_state, flops = run(model_name, mesh)
             report[f"{model_name} {spec}"] = dict(
                 ref_losses=ref_losses, losses=losses, param_diff=max_diff(ref_params, params),
+                flops_ratio=flops / ref_flops,  # > 1: devices repeat each other's work
                 wrong=wrong_shardings(params, mesh) + wrong_shardings(opt_state, mesh),
                 matrices_split=all(  # FSDP: no matrix is left whole on a device
                     x.addressable_shards[0].data.size * mesh.shape["fsdp"] == x.size
