@@ -6,8 +6,8 @@ A *mesh* arranges the N devices in a grid with named axes; we always use three,
 
 and every array of the train step gets a ``PartitionSpec`` naming, for each of its dimensions,
 the mesh axes it is split over (``None`` = every device holds all of it). We write down only the
-shardings of the step's inputs and outputs; XLA's partitioner (GSPMD) derives the rest and
-inserts the communication itself — there is no hand-written all-reduce anywhere:
+shardings of the step's inputs and outputs; XLA's SPMD partitioner (Shardy, in JAX 0.10) derives
+the rest and inserts the communication itself — there is no hand-written all-reduce anywhere:
 
     data parallel (DP)     batch rows split over ``data``, parameters replicated.  Each device
                            computes ∇L on its rows; the mean over the global batch,
@@ -26,6 +26,9 @@ one-device step (up to the order of floating-point sums): tests/test_parallel.py
 Multi-host: every host runs this same program (``--distributed`` → ``jax.distributed.initialize``);
 ``jax.devices()`` then lists the devices of all hosts, the mesh spans them, and each host feeds only
 the batch rows its own devices hold (``jax.make_array_from_process_local_data``).
+
+Also here, for the flags of ``pretrain`` and ``bench train``: ``--dtype`` / ``--remat`` /
+``--scan-layers`` (``compute_flags``) and ``--profile`` (``StepProfiler``).
 """
 
 from __future__ import annotations
@@ -251,7 +254,7 @@ def local_rows(sharding: NamedSharding, global_shape) -> np.ndarray:
 
 def place_batch(batch: dict, mesh: Mesh) -> dict:
     """A host batch (dict of numpy arrays, the GLOBAL batch as drawn by every process from the
-    same seeded generator) -> global jax.Arrays split over data × fsdp. Each process hands JAX only
+    same seeded generator) -> global jax.Arrays, rows split as ``batch_spec`` says. Each process hands JAX only
     the rows its own devices hold, so no host ever sends another host's data."""
     sharding = NamedSharding(mesh, batch_spec(mesh))
     out = {}
