@@ -58,8 +58,9 @@ class Block(nnx.Module):
         self.dropout = nnx.Dropout(config.dropout, rngs=rngs)
 
     def mlp(self, x, deterministic: bool):
-        h = jax.nn.gelu(self.fc(x), approximate=True)  # (B, T, 4C); GPT-2's tanh GELU
-        return self.dropout(self.proj(h), deterministic=deterministic)  # (B, T, C)
+        B, T, C = x.shape  # 2-D matmuls on (B·T, C) rows: their gradients are plain GEMMs (see attention.heads)
+        h = jax.nn.gelu(self.fc(x.reshape(B * T, C)), approximate=True)  # (B·T, 4C); GPT-2's tanh GELU
+        return self.dropout(self.proj(h).reshape(B, T, C), deterministic=deterministic)  # (B, T, C)
 
     def __call__(self, x, mask, *, deterministic: bool = True):
         x = x + self.attn(self.ln_1(x), mask, deterministic=deterministic)
@@ -106,7 +107,8 @@ class ChatGPT(nnx.Module):
     def _head(self, h):
         h = self.ln_f(h)
         E = self.wte.embedding[...].astype(h.dtype)  # (V, C)
-        return jnp.einsum("btc,vc->btv", h, E).astype(jnp.float32)  # (B, T, V) logits = h Eᵀ
+        B, T, C = h.shape
+        return (h.reshape(B * T, C) @ E.T).reshape(B, T, -1).astype(jnp.float32)  # (B, T, V) logits = h Eᵀ
 
     def _blocks(self, x, mask, deterministic: bool):
         def layer(block, x):
