@@ -145,6 +145,8 @@ def _finish(fig, ax, path: Path, xlabel: str | None, ylabel: str, title: str) ->
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3, axis="y" if xlabel is None else "both")
+    if fig is None:  # one panel of a figure that is saved with another
+        return ""
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     _plt().close(fig)
@@ -189,14 +191,24 @@ def figure_lm(results: dict, path: Path) -> str:
 
 
 def figure_context(results: dict, path: Path) -> str:
-    fig, ax = _axes()
+    """Left: the loss itself; right: its change from the shortest prompt (< 0 = the model uses
+    the older context), which stays readable when the two models' losses are far apart."""
+    fig, (ax, ax_gain) = _plt().subplots(1, 2, figsize=(10, 4.2))
     for m in MODELS:
         x, mean, std = curve_stats(results, m, ("context", "prompt_len"), ("context", "loss"))
         _band(ax, x, mean, std, m)
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(x, [str(int(v)) for v in x])
+        runs = np.asarray([r["context"]["loss"] for r in results["per_seed"][m]], float)  # (n_seeds, K)
+        delta = runs - runs[:, :1]
+        std = delta.std(axis=0, ddof=1) if len(delta) > 1 else np.full(x.shape, np.nan)
+        _band(ax_gain, x, delta.mean(axis=0), std, m)
+    for a in (ax, ax_gain):
+        a.set_xscale("log", base=2)
+        a.set_xticks(x, [str(int(v)) for v in x])
+    ax_gain.axhline(0, color="grey", lw=0.8)
+    _finish(None, ax_gain, None, "prompt length (tokens, log scale)",
+            f"change from the {int(x[0])}-token prompt (nats/token)", "Change with more context (< 0 = helps)")
     return _finish(fig, ax, path, "prompt length (tokens, log scale)", "continuation loss (nats/token)",
-                   "Long context: loss of the next tokens vs prompt length")
+                   "Long context: loss of the next tokens")
 
 
 def figure_dialogue(results: dict, path: Path) -> str:
