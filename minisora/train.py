@@ -108,13 +108,19 @@ def _is_matrix(params):
 
 def make_optimizer(cfg: TrainConfig) -> optax.GradientTransformation:
     schedule = lr_schedule(cfg)
+    clip = [optax.clip_by_global_norm(cfg.clip)] if cfg.clip > 0 else []
     if cfg.optimizer == "sgd":
-        update = optax.sgd(schedule)
-    elif cfg.optimizer == "momentum":
-        update = optax.sgd(schedule, momentum=cfg.momentum, nesterov=True)
-    else:
-        update = optax.adamw(schedule, b1=0.9, b2=0.99, weight_decay=cfg.weight_decay, mask=_is_matrix)
-    return optax.chain(optax.clip_by_global_norm(cfg.clip), update) if cfg.clip > 0 else update
+        return optax.chain(*clip, optax.sgd(schedule))
+    if cfg.optimizer == "momentum":
+        return optax.chain(*clip, optax.sgd(schedule, momentum=cfg.momentum, nesterov=True))
+    # optax.adamw's steps (Adam, + λθ on matrices, × −α_t), with clipping and Adam's moments on one
+    # flat vector: a few big elementwise ops instead of ~10 small ones per tensor (~5 % of a small
+    # model's CPU step). The weight-decay mask needs the parameter tree, so it runs after unflattening.
+    return optax.chain(
+        optax.flatten(optax.chain(*clip, optax.scale_by_adam(b1=0.9, b2=0.99))),
+        optax.add_decayed_weights(cfg.weight_decay, _is_matrix),
+        optax.scale_by_learning_rate(schedule),
+    )
 
 
 # --- the objective and the compiled steps ------------------------------------------------------
