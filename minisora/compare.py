@@ -81,8 +81,8 @@ class CompareConfig:
     @classmethod
     def quick_mode(cls, **changes) -> "CompareConfig":
         """Seconds instead of minutes: two seeds, short windows, a few steps (for tests and tutorials)."""
-        small = dict(budget_tokens=12_288, finetune_tokens=6_000, seeds=(0, 1), batch_size=8, seq_len=64,
-                     prefix_len=32, eval_points=3, continuation=16, lm_prompt=16, context_windows=8,
+        small = dict(budget_tokens=8_192, finetune_tokens=4_000, seeds=(0, 1), batch_size=8, seq_len=64,
+                     prefix_len=32, eval_points=2, continuation=16, lm_prompt=16, context_windows=8,
                      diversity_prompts=4, diversity_prompt_len=16, diversity_tokens=24, answer_tokens=16,
                      quick=True)
         return cls(**{**small, **changes})
@@ -311,7 +311,8 @@ def train_tokens(model, batches: data.Batches, tcfg: training.TrainConfig, *, ev
     """Train ``model`` in place for ``tcfg.steps`` steps of train.py's compiled step.
 
     ``evaluate(model) -> float`` runs after each step in ``eval_steps`` (not timed as training).
-    -> {"steps", "tokens", "val_loss", "train_tokens_per_s", "compile_s", "flops_counted", "flops_xla", "tokens_read"}
+    -> {"steps", "tokens", "val_loss", "train_s", "train_tokens_per_s", "compile_s", "flops_counted", "flops_xla",
+        "tokens_read"}
     (FLOPs per token read.)
     """
     tcfg = tcfg.resolved()
@@ -346,7 +347,8 @@ def train_tokens(model, batches: data.Batches, tcfg: training.TrainConfig, *, ev
             t0 = time.perf_counter()
     nnx.update(model, params)
     n = tcfg.steps * batches.tokens_per_batch()
-    return {"steps": tcfg.steps, "tokens": tokens, "val_loss": val_loss, "train_tokens_per_s": n / max(train_s, 1e-9),
+    return {"steps": tcfg.steps, "tokens": tokens, "val_loss": val_loss, "train_s": train_s,
+            "train_tokens_per_s": n / max(train_s, 1e-9),
             "compile_s": compile_s, "flops_counted": flops_counted,
             "flops_xla": xla_flops(step) / batches.tokens_per_batch(), "tokens_read": n}
 
@@ -402,6 +404,7 @@ def measure_pretrained(model, corpus: Corpus, cc: CompareConfig, seed: int, rows
 
 def run_one(config, corpus: Corpus, cc: CompareConfig, seed: int, rows: ContextSet, advance) -> dict:
     """Pre-train, measure, fine-tune and score one model of ``config`` with ``seed``."""
+    start = time.perf_counter()
     model = models.create(config, seed=seed)
     tcfg = _pretrain_config(cc, seed)
     eval_steps = sorted({max(1, round(tcfg.steps * (k + 1) / cc.eval_points)) for k in range(cc.eval_points)})
@@ -420,7 +423,8 @@ def run_one(config, corpus: Corpus, cc: CompareConfig, seed: int, rows: ContextS
                     "final_ppl": float(perplexity(pre["val_loss"][-1]))}
     record["cost"].update(params=models.count_params(model), flops_per_token_counted=pre["flops_counted"],
                           flops_per_token_xla=pre["flops_xla"], train_tokens_per_s=pre["train_tokens_per_s"],
-                          compile_s=pre["compile_s"] + fine["compile_s"])
+                          compile_s=pre["compile_s"] + fine["compile_s"], pretrain_s=pre["train_s"],
+                          finetune_s=fine["train_s"], wall_s=time.perf_counter() - start)
     record.update(seed=seed, pretrain_tokens=pre["tokens_read"], finetune_tokens=fine["tokens_read"])
     return record
 
@@ -630,7 +634,8 @@ def _measure_run(pre, run, corpus: Corpus, cc: CompareConfig, rows: ContextSet) 
     record["cost"].update(params=models.count_params(model),
                           flops_per_token_counted=_jaxpr_flops(traced.jaxpr.jaxpr) / batches.tokens_per_batch(),
                           flops_per_token_xla=xla_flops(traced.lower().compile()) / batches.tokens_per_batch(),
-                          train_tokens_per_s=float(np.median(logged)) if logged else float("nan"))
+                          train_tokens_per_s=float(np.median(logged)) if logged else float("nan"),
+                          wall_s=float("nan"))  # trained elsewhere
     fine = run.model if run is not pre else _finetuned_here(run, corpus, cc)
     record["dialogue"] = dialogue_scores(fine, corpus.tok, corpus.test_pairs, cc)
     record.update(seed=t.get("seed", 0), pretrain_tokens=tokens, finetune_tokens=cc.finetune_tokens)

@@ -270,6 +270,7 @@ def write_report(results: dict, out_dir) -> Path:
             ("training FLOPs/token, XLA", ("cost", "flops_per_token_xla")),
             ("training tokens/s", ("cost", "train_tokens_per_s")),
             ("decode tokens/s", ("cost", "decode_tokens_per_s")),
+            ("wall time of one model and seed, all stages (s)", ("cost", "wall_s")),
             ("decode state at the longest length (bytes)", ("cost", "state_bytes_max"))]
     parts += [
         "## 1. Size and cost",

@@ -145,7 +145,7 @@ def _fake_results(n_seeds=3):
             runs.append(dict(
                 seed=s,
                 cost=dict(params=550_000, flops_per_token_counted=3e6 if m == "gpt" else 2e6, flops_per_token_xla=3e6,
-                          train_tokens_per_s=8000 + rng.normal(0, 100), decode_tokens_per_s=3000 + rng.normal(0, 50),
+                          train_tokens_per_s=8000 + rng.normal(0, 100), decode_tokens_per_s=3000 + rng.normal(0, 50), wall_s=60.0,
                           state_bytes=dict(new_tokens=[16, 64], bytes=[100, 400] if m == "gpt" else [50, 50]),
                           state_bytes_max=400 if m == "gpt" else 50),
                 lm=dict(tokens=[1000, 2000], val_loss=[6.0, base], final_loss=base, final_ppl=math.exp(base)),

@@ -60,7 +60,7 @@ assert abs(counts["sora"] - counts["gpt"]) <= 0.10 * counts["gpt"]
 # %% [markdown]
 # ## Run the comparison (quick mode)
 #
-# Quick mode trains each model on about twelve thousand tokens, with two seeds, and scores a few
+# Quick mode trains each model on about eight thousand tokens, with two seeds, and scores a few
 # windows. Every section of the report is there; the numbers are those of barely trained models.
 
 # %%
@@ -144,7 +144,7 @@ for row in report.judge_claims(results):
 # ## What this cannot show
 #
 # - **Scale.** These models have under a million parameters and read a few hundred thousand
-#   tokens at most (twelve thousand here). Which architecture wins at this scale says little about
+#   tokens at most (eight thousand here). Which architecture wins at this scale says little about
 #   models a thousand times larger; the article's claims are about those.
 # - **"Long" context.** Both models were trained on windows of at most 256 tokens, so "long" here
 #   means ≤ 128 prompt tokens. The LSTM's constant-size state is an advantage in *memory* (see the
