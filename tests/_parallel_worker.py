@@ -20,8 +20,9 @@ from minisora import checkpoint, data, parallel
 from minisora import train as T
 from minisora.models import ModelConfig, create
 
-# every mesh for ChatGPT; for Sora one mesh that uses all three axes (compiles are the cost here)
-MESHES = {"gpt": ("data=8", "fsdp=8", "data=2,fsdp=4", "data=2,fsdp=2,model=2"), "sora": ("data=2,fsdp=2,model=2",)}
+# DP, FSDP and both for ChatGPT; for Sora one mesh that uses all three axes, tensor parallel
+# included (its encoder blocks have ChatGPT's Megatron layout). Each mesh is a compile: the cost here.
+MESHES = {"gpt": ("data=8", "fsdp=8", "data=2,fsdp=4"), "sora": ("data=2,fsdp=2,model=2",)}
 B, SEQ, V = 8, 16, 64
 
 

@@ -157,15 +157,15 @@ def test_sharded_steps_equal_the_one_device_step(eight_devices):
 @pytest.mark.slow
 def test_devices_split_the_work_instead_of_repeating_it(eight_devices):
     """XLA's FLOP count of one device's program × the devices ≈ the one-device step's count: the
-    partitioned step does not redo work on every device. The three-axis meshes use the batch order
-    that dodges a compiler bug and pay ~1.7× (parallel.batch_spec). fsdp=8 is left out: with one
-    16-token row per device of a width-32 model it pays ~2.3× here, while on the baby GPT
+    partitioned step does not redo work on every device. The three-axis mesh uses the batch order
+    that dodges a compiler bug and pays ~1.7× (parallel.batch_spec). fsdp=8 is left out: for a
+    width-32 model with one 16-token row per device the compiler prefers moving activations to
+    gathering weights and pays ~2.3× here, while on the baby GPT
     (`minisora bench train --mesh fsdp=8 --batch-size 16`) it is 1.0×."""
     report, _ = eight_devices
     assert report["gpt data=8"]["flops_ratio"] < 1.3
     assert report["gpt data=2,fsdp=4"]["flops_ratio"] < 1.3
-    for name in ("gpt data=2,fsdp=2,model=2", "sora data=2,fsdp=2,model=2"):
-        assert report[name]["flops_ratio"] < 2.0, (name, report[name]["flops_ratio"])
+    assert report["sora data=2,fsdp=2,model=2"]["flops_ratio"] < 2.0
 
 
 @pytest.mark.slow  # one subprocess for all four: ~1 min of compiling on 2 cores

@@ -183,10 +183,10 @@ assert abs(loss_1 - loss_8) < 1e-5 and diff < 1e-5
 print(params_8["blocks"][0]["fc"]["kernel"].sharding)
 
 # %% [markdown]
-# Only the order of floating-point sums differs. `tests/test_parallel.py` checks the same for
-# `data=8`, `fsdp=8`, `data=2,fsdp=4` and `data=2,fsdp=2,model=2`, for both models, over two
-# steps with dropout on, and that every parameter and Adam moment has the sharding its rule
-# says.
+# Only the order of floating-point sums differs. `tests/test_parallel.py` checks the same
+# over two steps with dropout on — ChatGPT on `data=8`, `fsdp=8` and `data=2,fsdp=4`, Sora on
+# `data=2,fsdp=2,model=2` — and that every parameter and Adam moment has the sharding its
+# rule says.
 #
 # ## What the compiler inserted
 #
@@ -206,6 +206,16 @@ if not QUICK:
     fsdp = collectives(one_step(parallel.make_mesh("fsdp=8"))[2])
     print("fsdp=8       :", fsdp)
     assert fsdp["all-gather"] > 0  # FSDP: each layer's weights gathered before use
+
+# %% [markdown]
+# Two things in the FSDP program are worth reading in `compiled.as_text()`. There is no
+# `reduce-scatter`: here on CPU the gradients reach their owners by an all-reduce of the full
+# gradient and a slice. And some all-reduces carry *activations*, (B·T, 3C) partial sums of
+# x W_qkv: for a model this small the compiler found it cheaper to keep W_qkv split and move
+# activations than to gather the weights, at the price of every device working on the whole
+# batch for that matmul. That is `AxisType.Auto`: we fix where arrays live at the step's
+# boundary, the compiler picks how to get there, with its own cost model. (On the baby GPT it
+# gathers weights, as FSDP intends.) Explicit mode is the tool for forbidding such choices.
 
 # %% [markdown]
 # ## Precision and memory: `--dtype`, `--remat`, `--scan-layers`
