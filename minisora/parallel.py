@@ -118,8 +118,9 @@ def mesh_str(mesh: Mesh) -> str:
 # (parameter path pattern, PartitionSpec of the parameter's own dimensions, why).
 # The first pattern that matches the end of a parameter's path wins. A stacked parameter (the
 # layers of ``scan_layers``) has one more leading dimension, the layer, which is never split:
-# every device runs every layer. Optimizer moments have the parameter's path inside theirs
-# (``mu/blocks/attn/qkv/kernel``) and so get the parameter's sharding.
+# every device runs every layer. Optimizer moments kept per parameter have the parameter's path
+# inside theirs (``mu/blocks/attn/qkv/kernel``) and so get its sharding; moments kept as one flat
+# vector (``mu``) are split over fsdp, so FSDP still stores 1/|fsdp| of them per device.
 RULES = (
     (r"(wte|tok_embed)/embedding", P("model", "fsdp"), "token table (V, C): vocab rows over model, width over fsdp"),
     (r"(wpe|pos_embed|seg_embed)/embedding", P(None, "fsdp"), "position/segment table (L, C): width over fsdp"),
@@ -130,6 +131,7 @@ RULES = (
     (r"(qkv|fc|fc1|transform|pooler|W_h|W_c)/bias", P("model"), "bias of a column-parallel matrix: follows its outputs"),
     (r"lstm/(W|U)/kernel", P("fsdp", "model"), "LSTM gates (D, 4H): the four gates' outputs over model"),
     (r"lstm/U/bias", P("model"), "LSTM gate bias (4H,): follows the gates"),
+    (r"(mu|nu)", P("fsdp"), "Adam's m, v flattened into one (N,) vector (train.make_optimizer): split over fsdp"),
     (r"(scale|bias)", P(), "LayerNorm, row-parallel biases (C,): replicated (too small to split)"),
 )
 
