@@ -92,9 +92,9 @@ def main(out: Path) -> None:
                 ref_losses=ref_losses, losses=losses, param_diff=max_diff(ref_params, params),
                 flops_ratio=flops / ref_flops,  # > 1: devices repeat each other's work
                 wrong=wrong_shardings(params, mesh) + wrong_shardings(opt_state, mesh),
-                matrices_split=all(  # FSDP: no matrix is left whole on a device
+                matrices_split=all(  # FSDP: no matrix, and no big optimizer array, is left whole on a device
                     x.addressable_shards[0].data.size * mesh.shape["fsdp"] == x.size
-                    for x in jax.tree.leaves(params) if x.ndim >= 2
+                    for x in jax.tree.leaves(params) + jax.tree.leaves(opt_state) if x.ndim >= 2 or x.size >= 1024
                 ) if spec == "fsdp=8" else None,
             )
             if (model_name, spec) == ("gpt", "data=2,fsdp=4"):
