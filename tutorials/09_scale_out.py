@@ -380,7 +380,9 @@ for kind in ("TPU v5e", "TPU v6e", "H100"):
 #   `--dtype bfloat16`: 9,500 tokens/s (a CPU emulates bfloat16 matmuls).
 # * The same baby GPT, batch 16, on 8 *fake* devices (they share the same 2 cores, so sharding
 #   can only add work here): one device 13,400 tokens/s; `data=8` 7,400; `data=4,fsdp=2`
-#   6,200; `fsdp=8` 5,000. The order is the lesson — DP communicates least, FSDP most —
+#   6,200; `fsdp=8` 5,000 (measured while Adam's moments were still kept per tensor; since
+#   `train.make_optimizer` keeps them as one flat vector, FSDP also reshuffles the gradient into
+#   that vector's shards each step). The order is the lesson — DP communicates least, FSDP most —
 #   and XLA's FLOP count per device is 1/8 of the one-device step's in all three: the
 #   devices split the work, they do not repeat it.
 # * compile times: the table above.
