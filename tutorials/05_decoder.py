@@ -163,7 +163,8 @@ assert (moved[:t] == 0).all() and (moved[t:] > 0).all()
 P = 4
 prefill, step = nnx.jit(ChatGPT.prefill, static_argnums=3), nnx.jit(ChatGPT.step)
 first, state = prefill(model, ids[:, :P], jnp.ones((B, P), jnp.int32), 16)
-print({name: x.shape for name, x in state.items()})
+# k and v hold one (B, H, S, D) buffer per layer; index, pos and valid are the bookkeeping
+print({name: [a.shape for a in x] if isinstance(x, tuple) else x.shape for name, x in state.items()})
 stepped = [first]
 for t in range(P, T - 1):
     z, state = step(model, state, ids[:, t])
