@@ -179,7 +179,9 @@ def make_steps(graphdef, cfg: TrainConfig, shardings: parallel.TrainShardings | 
         (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, rest, batch)
         updates, opt_state = tx.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)  # θ ← θ + Δθ  (Δθ = −α_t ∇L for sgd)
-        metrics = {"loss": loss, "grad_norm": optax.tree.norm(grads), "lr": schedule(t), **parts}
+        # ‖g‖ of the concatenated gradient: the same expression as AdamW's clipping, so XLA computes it once
+        g = jnp.concatenate([leaf.reshape(-1) for leaf in jax.tree.leaves(grads)])
+        metrics = {"loss": loss, "grad_norm": optax.tree.norm(g), "lr": schedule(t), **parts}
         return params, opt_state, metrics
 
     def eval_step(params, rest, batch):
