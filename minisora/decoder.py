@@ -33,10 +33,35 @@ import math
 import jax
 import jax.numpy as jnp
 from flax import nnx
+from jax import lax
 
 from .attention import GPT2_INIT_STD, MultiHeadAttention, causal_mask, padding_mask
 from .errors import UserError
 from .models import ModelConfig
+
+
+@jax.custom_vjp
+def down_project(h, W):
+    """y = h W for the MLP's projection back to the stream: h (N, 4C), W (4C, C) -> (N, C).
+
+    The gradient is the usual one, ∂L/∂h = ∂L/∂y Wᵀ and ∂L/∂W = hᵀ ∂L/∂y, but the tall (4C, C)
+    product is computed as the transpose of the wide (C, 4C) one, (∂L/∂yᵀ h)ᵀ: XLA:CPU's matmul
+    makes the wide one ~1.5× faster, and a barrier keeps XLA from folding the transpose back in
+    (~4 % of a baby-GPT train step). Same numbers as autodiff of ``h @ W``.
+    """
+    return h @ W
+
+
+def _down_project_fwd(h, W):
+    return h @ W, (h, W)
+
+
+def _down_project_bwd(saved, dy):
+    h, W = saved
+    return dy @ W.T, lax.optimization_barrier(dy.T @ h).T
+
+
+down_project.defvjp(_down_project_fwd, _down_project_bwd)
 
 
 class Block(nnx.Module):
@@ -60,7 +85,8 @@ class Block(nnx.Module):
     def mlp(self, x, deterministic: bool):
         B, T, C = x.shape  # 2-D matmuls on (B·T, C) rows: their gradients are plain GEMMs (see attention.heads)
         h = jax.nn.gelu(self.fc(x.reshape(B * T, C)), approximate=True)  # (B·T, 4C); GPT-2's tanh GELU
-        return self.dropout(self.proj(h).reshape(B, T, C), deterministic=deterministic)  # (B, T, C)
+        y = down_project(h, self.proj.kernel[...].astype(h.dtype)) + self.proj.bias[...].astype(h.dtype)  # W₂ h + b₂
+        return self.dropout(y.reshape(B, T, C), deterministic=deterministic)  # (B, T, C)
 
     def __call__(self, x, mask, *, deterministic: bool = True):
         x = x + self.attn(self.ln_1(x), mask, deterministic=deterministic)

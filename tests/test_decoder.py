@@ -211,3 +211,17 @@ def test_too_long_inputs_are_user_errors():
         m.prefill(jnp.zeros((1, 4), jnp.int32), jnp.ones((1, 4), jnp.int32), CFG.max_len + 1)
     with pytest.raises(UserError):
         m.prefill(jnp.zeros((1, 8), jnp.int32), jnp.ones((1, 8), jnp.int32), 6)
+
+
+def test_down_project_gradient_is_autodiffs_gradient_of_the_plain_matmul():
+    # down_project hand-writes its backward pass (for speed); it must equal jax.grad of h @ W
+    from minisora.decoder import down_project
+
+    kh, kw, kr = jax.random.split(jax.random.key(0), 3)
+    h, W = jax.random.normal(kh, (20, 16)), jax.random.normal(kw, (16, 4))
+    r = jax.random.normal(kr, (20, 4))  # a generic cotangent, not all ones
+    loss = lambda matmul: lambda h, W: jnp.sum(jnp.tanh(matmul(h, W)) * r)
+    mine = jax.jit(jax.grad(loss(down_project), argnums=(0, 1)))(h, W)
+    ref = jax.grad(loss(jnp.matmul), argnums=(0, 1))(h, W)
+    for a, b in zip(mine, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
