@@ -302,6 +302,8 @@ def train(model, batches: data.Batches, cfg: TrainConfig, run_dir, *, resume: bo
             raise UserError(f"The newest checkpoint in {run_dir} holds no optimizer or data state; it cannot be resumed.")
         data.set_rng_state(rng, data_state)
         _truncate_metrics(metrics_path, start)
+        if start >= cfg.steps:
+            print(f"{run_dir} already has {start} steps; pass a larger --steps to train on.")
     if mesh is None:  # committed to a device like restored and updated arrays, so a resumed run reuses the same program
         params, opt_state, rest = jax.device_put((params, opt_state, rest), jax.devices()[0])
     train_step, eval_step = make_steps(graphdef, cfg, shardings)
