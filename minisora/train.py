@@ -145,12 +145,12 @@ def objective(model, batch: dict, *, deterministic: bool):
 def _keep_freed_memory() -> None:
     """Let glibc keep freed memory for reuse instead of handing it back to the OS.
 
-    XLA:CPU allocates a step's scratch space on every call (47 MB for the baby GPT, 90 MB at 8
-    layers). glibc serves blocks over 32 MB (over 64 MB in a worker thread's arena) with a fresh
-    mmap each time, so every step page-faults and zeroes them anew: about 30 % of a small model's
-    CPU step, and a cost that grows faster than depth. One heap, no mmap, no trimming: the pages
-    stay. Called when this module is imported, before XLA starts its threads (they keep the arena
-    they start with); it changes nothing but where glibc puts large blocks.
+    XLA:CPU allocates a step's scratch space on every call (47 MB for the baby GPT). Blocks over
+    32 MB get a fresh mmap from glibc each time, so every step page-faults and zeroes them anew:
+    about 30 % of the CPU time of a small model's step. Without mmap and trimming, the pages stay.
+    (Scratch over 64 MB, e.g. 8 layers of the baby GPT, still gets an mmap per step: a worker
+    thread's arena cannot grow past that. One arena for all threads would fix it, but costs
+    ~15 % of a two-thread step in lock contention; see docs/performance.md.)
     """
     import ctypes
     import ctypes.util
@@ -159,12 +159,8 @@ def _keep_freed_memory() -> None:
         libc = ctypes.CDLL(ctypes.util.find_library("c"))
         libc.mallopt(-4, 0)  # M_MMAP_MAX = 0: large blocks come from the heap too
         libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD = 1 GiB: keep the top of the heap
-        libc.mallopt(-8, 1)  # M_ARENA_MAX = 1: every thread allocates from that one heap
     except (OSError, AttributeError, TypeError):  # not glibc (macOS, musl): nothing to tune
         pass
-
-
-_keep_freed_memory()
 
 
 @functools.lru_cache(maxsize=8)
@@ -175,6 +171,8 @@ def make_steps(graphdef, cfg: TrainConfig, shardings: parallel.TrainShardings | 
     Cached: a second run of the same model and settings in one process reuses the compiled steps.
     """
     tx, schedule, base_key = make_optimizer(cfg), lr_schedule(cfg), jax.random.key(cfg.seed)
+    if jax.default_backend() == "cpu":
+        _keep_freed_memory()
 
     def loss_fn(params, rest, batch):
         return objective(nnx.merge(graphdef, params, rest, copy=True), batch, deterministic=False)
