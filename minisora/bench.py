@@ -21,6 +21,9 @@ import numpy as np
 # of N entries costs 2N FLOPs per token forward and 4N backward, so 6N; attention adds 12·L·C·T
 # per token (QKᵀ and AV over a T-token context, forward and backward). Rematerialisation is not
 # counted (it is hardware FLOPs, not model FLOPs).
+#
+# What made the baby GPT's step fast on XLA:CPU (and what did not), measured against nanoGPT:
+# docs/performance.md.
 
 BENCH_SHAPES = {"baby": (12, 64)}  # nanoGPT's CPU baby GPT: batch 12 × context 64
 DEFAULT_SHAPE = (16, 128)
