@@ -151,9 +151,9 @@ class ChatGPT(nnx.Module):
     def _blocks_cached(self, x, mask, cache: dict, index):
         """Run the blocks over new tokens x, extending the key/value cache in place.
 
-        Plain layers keep one (B, H, S, D) buffer per layer, so each layer's attention
+        Plain layers keep one (B·H, S, D) buffer per layer, so each layer's attention
         reads its own buffer directly (a slice of a stacked array would be copied out
-        every step). Scanned layers need one stacked (N, B, H, S, D) buffer; each layer
+        every step). Scanned layers need one stacked (N, B·H, S, D) buffer; each layer
         writes its slots into it in place and reads its slice.
         """
         if self.config.scan_layers:
@@ -191,9 +191,9 @@ class ChatGPT(nnx.Module):
     def init_state(self, batch: int, cache_len: int) -> dict:
         """An empty decoding state: per-layer key/value slots plus bookkeeping."""
         c = self.config
-        shape = (batch, c.n_heads, cache_len, c.head_dim)  # (B, H, S, D) per layer
+        shape = (batch * c.n_heads, cache_len, c.head_dim)  # (B·H, S, D) per layer: see attention.py
         dtype = jnp.dtype(c.dtype)
-        if c.scan_layers:  # one stacked (N, B, H, S, D) buffer for the scanned layers
+        if c.scan_layers:  # one stacked (N, B·H, S, D) buffer for the scanned layers
             empty = lambda: jnp.zeros((c.n_layers, *shape), dtype)
         else:  # a tuple of N buffers
             empty = lambda: tuple(jnp.zeros(shape, dtype) for _ in range(c.n_layers))

@@ -120,8 +120,9 @@ def test_cache_prefill_then_steps_equals_full_causal_attention():
     np.testing.assert_allclose(jnp.concatenate(outs, axis=1), full, atol=1e-5, rtol=1e-5)
     # the cache holds exactly the keys of the T tokens, zeros after
     _, k, _ = m.heads(x)
-    np.testing.assert_allclose(cache["k"][:, :, :T], k, atol=1e-6)
-    assert not np.asarray(cache["k"][:, :, T:]).any()
+    assert cache["k"].shape == (B * H, S, D)  # row b's head h is entry b·H + h
+    np.testing.assert_allclose(cache["k"].reshape(B, H, S, D)[:, :, :T], k, atol=1e-6)
+    assert not np.asarray(cache["k"][:, T:]).any()
 
 
 def test_cache_step_inside_jit_scan():

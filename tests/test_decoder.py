@@ -68,7 +68,7 @@ def test_prefill_and_steps_equal_teacher_forced_forward():
     full = fwd(m, ids)  # (B, T, V)
     got, state = _decode(m, ids[:, :P], jnp.ones((B, P), jnp.int32), ids[:, P:-1], cache_len=16)
     np.testing.assert_allclose(got, full[:, P - 1 : -1], atol=1e-5, rtol=1e-5)
-    assert int(state["index"]) == T - 1 and len(state["k"]) == 2 and state["k"][0].shape == (B, 4, 16, 8)
+    assert int(state["index"]) == T - 1 and len(state["k"]) == 2 and state["k"][0].shape == (B * 4, 16, 8)
 
 
 def test_left_padded_rows_decode_like_the_rows_alone():

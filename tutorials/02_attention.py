@@ -166,7 +166,9 @@ print("replacing by finfo.min does not:      ", jax.nn.softmax(jnp.where(jnp.arr
 # earlier tokens cannot see later ones). Recomputing them every step costs $O(t)$
 # projections per step, $O(T^2)$ over a generation. So we keep them.
 #
-# The cache is preallocated, {"k": (B, H, S, D), "v": (B, H, S, D)} with $S$ slots, and
+# The cache is preallocated, {"k": (B·H, S, D), "v": (B·H, S, D)} with $S$ slots (the
+# heads folded into the batch axis: attention then reads the buffer exactly as it is
+# stored, which keeps XLA from copying it; see `minisora/attention.py`), and
 # the new tokens' keys and values are written at a *write index* with
 # `lax.dynamic_update_slice`. Its shapes never change, so one compiled step serves every
 # position, and inside `jit`/`lax.scan` the write happens in place (this is how Hugging
@@ -180,7 +182,7 @@ print("replacing by finfo.min does not:      ", jax.nn.softmax(jnp.where(jnp.arr
 S, P = 8, 4  # slots in the cache, prompt length
 slots = jnp.arange(S)
 cache = init_cache(B, H, S, D)
-print("empty cache", {name: c.shape for name, c in cache.items()}, "  (B, H, S, D)")
+print("empty cache", {name: c.shape for name, c in cache.items()}, "  (B·H, S, D)")
 y_prefill, cache = mha.cached(x[:, :P], cache, 0, (slots[None, :] <= jnp.arange(P)[:, None])[None, None])
 outputs = [y_prefill]
 for t in range(P, T):  # one token at a time

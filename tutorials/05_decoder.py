@@ -153,7 +153,7 @@ assert (moved[:t] == 0).all() and (moved[t:] > 0).all()
 # - `step(state, token) -> (logits, state)` feeds one token per row.
 #
 # The state is a pytree of arrays with fixed shapes — the per-layer caches
-# (N, B, H, S, D), the write index, each row's next position, and which slots are
+# (one (B·H, S, D) buffer per layer), the write index, each row's next position, and which slots are
 # padding — so chapter 8 can run `step` inside a compiled `lax.scan`.
 #
 # Our reference: prefilling a prompt and stepping through the rest of a sequence must
@@ -163,7 +163,7 @@ assert (moved[:t] == 0).all() and (moved[t:] > 0).all()
 P = 4
 prefill, step = nnx.jit(ChatGPT.prefill, static_argnums=3), nnx.jit(ChatGPT.step)
 first, state = prefill(model, ids[:, :P], jnp.ones((B, P), jnp.int32), 16)
-# k and v hold one (B, H, S, D) buffer per layer; index, pos and valid are the bookkeeping
+# k and v hold one (B·H, S, D) buffer per layer; index, pos and valid are the bookkeeping
 print({name: [a.shape for a in x] if isinstance(x, tuple) else x.shape for name, x in state.items()})
 stepped = [first]
 for t in range(P, T - 1):
