@@ -22,8 +22,12 @@ from .errors import UserError
 ARTICLE_QUESTION = "我的账户为什么不能登录？"
 
 # (pre-training steps, fine-tuning steps, vocabulary size); full mode fits in ~5 CPU minutes.
-FULL = dict(pretrain_steps=500, finetune_steps=300, vocab_size=4000)
+FULL = dict(pretrain_steps=500, finetune_steps=600, vocab_size=4000)
 QUICK = dict(pretrain_steps=8, finetune_steps=4, vocab_size=3000)
+# Fine-tuning learning rate. These ~1M-parameter models learn 774 short dialogues far better at
+# 3e-3 than at the pre-training default of 1e-3 (measured, 300 steps: held-out answer loss
+# ChatGPT 0.97 -> 0.68, Sora 1.18 -> 0.52 nats/token); 600 steps bring both to the trained answer.
+FINETUNE_LR = "3e-3"
 
 
 def _run(*argv: str) -> None:
@@ -62,7 +66,7 @@ def run_demo(out: str = "runs/demo", quick: bool = False) -> None:
     for model in ("gpt", "sora"):
         print(f"\n== 3. Fine-tuning {'ChatGPT' if model == 'gpt' else 'Sora'} on the dialogues")
         _run("finetune", "--from", str(out_dir / model), "--dialogues", str(SHIPPED_DIALOGUES["train"]),
-             "--out", str(out_dir / f"{model}-chat"), "--steps", ft_steps,
+             "--out", str(out_dir / f"{model}-chat"), "--steps", ft_steps, "--lr", FINETUNE_LR,
              "--eval-every", str(max(1, int(ft_steps) // 3)), "--checkpoint-every", ft_steps)
 
     print("\n== 4. What they learned")

@@ -168,13 +168,15 @@ for model in ("gpt", "sora"):
 #
 # `minisora finetune` loads the pre-trained run, switches to dialogue batches, and starts a
 # new run with its own optimiser state. The sequence length is fixed from the longest
-# dialogue, so again one compile serves the whole run.
+# dialogue, so again one compile serves the whole run. The learning rate is higher than
+# pre-training's: these tiny models learn the 774 short dialogues much better at 3e-3
+# than at 1e-3 (the demo measured held-out answer loss 0.97 -> 0.68 for ChatGPT).
 
 # %%
 ft_steps = 10 if QUICK else 300
 for model in ("gpt", "sora"):
     assert cli.main(["finetune", "--from", str(work / model), "--dialogues", str(SHIPPED_DIALOGUES["train"]),
-                     "--out", str(work / f"{model}-chat"), "--steps", str(ft_steps), "--batch-size", "8",
+                     "--out", str(work / f"{model}-chat"), "--steps", str(ft_steps), "--batch-size", "8", "--lr", "3e-3",
                      "--eval-every", str(ft_steps // 2), "--checkpoint-every", str(ft_steps)]) == 0
     print(model, "held-out answer loss by step:", ", ".join(f"{s}: {v:.2f}" for s, v in held_out(f"{model}-chat")))
 
