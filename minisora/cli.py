@@ -210,7 +210,7 @@ def _add_training(sub) -> None:
     f.add_argument("--from", dest="source", required=True, metavar="RUN_DIR")
     f.add_argument("--dialogues", required=True, metavar="FILE")
     f.add_argument("--out", required=True, metavar="RUN_DIR")
-    f.add_argument("--seq-len", type=int, help="ChatGPT: tokens per dialogue (default: the longest, up to the context)")
+    f.add_argument("--seq-len", type=int, help="ChatGPT: tokens per row, short dialogues packed together (default: the model's context)")
     _add_optimizer_flags(f)
     f.add_argument("--resume", action="store_true", help="continue the run in --out from its newest good checkpoint")
     f.set_defaults(func=_finetune)

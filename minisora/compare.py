@@ -374,7 +374,9 @@ def _pretrain_config(cc: CompareConfig, seed: int) -> training.TrainConfig:
 
 
 def _finetune_setup(config, corpus: Corpus, cc: CompareConfig, seed: int):
-    """Dialogue batches and train config: lengths fit the longest pair (as ``minisora finetune``)."""
+    """Dialogue batches and train config: rows as long as the longest pair, so both models process
+    the same tokens per step (ChatGPT packs shorter dialogues into its rows, as ``minisora finetune``
+    does; Sora pads each pair)."""
     prompt_len, answer_len = data.dialogue_lengths(corpus.dialogue_train, config.max_len)
     T = min(config.max_len, prompt_len + answer_len)
     S = prompt_len if config.model == "sora" else None

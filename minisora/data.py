@@ -123,20 +123,46 @@ def _fit_prompt(q, room: int) -> list[int]:
     return chat_prompt(q)
 
 
+def dialogue_tokens(q, a, room: int) -> tuple[list[int], int]:
+    """One turn ``<user> q <assistant> a </s>`` in at most ``room`` tokens, and where its answer starts."""
+    prompt = _fit_prompt(q, (room + 1) // 2)
+    return (prompt + list(a) + [EOS_ID])[:room], len(prompt)
+
+
+def pack_dialogues(lengths, order, room: int) -> list[list[int]]:
+    """Greedy packing: the dialogues ``order`` names (lengths in tokens), in that order, into rows
+    of at most ``room`` tokens; a dialogue that does not fit starts the next row."""
+    rows, used = [[]], 0
+    for i in order:
+        n = min(lengths[i], room)
+        if rows[-1] and used + n > room:
+            rows.append([])
+            used = 0
+        rows[-1].append(int(i))
+        used += n
+    return rows if rows[-1] else rows[:-1]
+
+
 def gpt_dialogue_batch(pairs, rows, seq_len: int) -> dict:
-    """ChatGPT: ``<user> q <assistant> a </s>`` right-padded to T+1, loss on ``a </s>`` only.
-    ``pairs`` are (question ids, answer ids); ``rows`` the indices to take, −1 = an empty row."""
+    """ChatGPT: each row is a conversation, the turns ``<user> q <assistant> a </s>`` of the pairs
+    it lists, one after another, right-padded to T+1 tokens; the loss is on every ``a </s>`` only.
+
+    ``pairs`` are (question ids, answer ids); ``rows`` lists the pair indices of each row (an empty
+    list is an empty row). Packing several short dialogues per row wastes less of the batch on
+    padding, and it is the layout ``minisora chat`` feeds the model: earlier turns, then the
+    question. A dialogue longer than the row keeps the end of its question (the first half of
+    the row at most) and as much of its answer as fits.
+    """
     B, T = len(rows), seq_len
     seq = np.full((B, T + 1), PAD_ID, np.int32)
     is_answer = np.zeros((B, T + 1), np.int32)
-    for b, r in enumerate(rows):
-        if r < 0:
-            continue
-        q, a = pairs[r]
-        prompt = _fit_prompt(q, (T + 1) // 2)
-        full = (prompt + list(a) + [EOS_ID])[: T + 1]
-        seq[b, : len(full)] = full
-        is_answer[b, len(prompt) : len(full)] = 1
+    for b, row in enumerate(rows):
+        at = 0
+        for r in row:
+            turn, answer_start = dialogue_tokens(*pairs[r], room=T + 1 - at)
+            seq[b, at : at + len(turn)] = turn
+            is_answer[b, at + answer_start : at + len(turn)] = 1
+            at += len(turn)
     return {"x": seq[:, :-1], "y": seq[:, 1:], "w": is_answer[:, 1:]}
 
 
@@ -185,6 +211,10 @@ class Batches:
         self.model, self.kind, self.train, self.val = model, kind, train, val
         self.B, self.T, self.V = batch_size, seq_len, vocab_size
         self.S = seq_len // 2 if prefix_len is None else prefix_len  # Sora's encoder length
+        # dialogues per training row at most: ChatGPT packs short ones together, Sora takes one
+        self.per_row = 1
+        if kind == "dialogue" and model == "gpt":
+            self.per_row = max(1, (seq_len + 1) // (min(len(q) + len(a) for q, a in train) + 3))
 
     def sample(self, rng, split: str = "train") -> dict:
         data = self.train if split == "train" else self.val
@@ -192,12 +222,21 @@ class Batches:
             if self.model == "gpt":
                 return next_token_batch(data, rng, self.B, self.T)
             return prefix_continuation_batch(data, rng, self.B, self.S, self.T - self.S, self.V)
-        return self._dialogues(data, rng.integers(0, len(data), size=self.B))
+        # enough random dialogues to fill every row: a fixed number of draws per batch
+        return self._dialogues(data, rng.integers(0, len(data), size=self.B * self.per_row))
 
-    def _dialogues(self, pairs, rows) -> dict:
+    def _dialogues(self, pairs, order) -> dict:
+        """One batch of B rows from the dialogues ``order`` names. ChatGPT packs them, in order,
+        into its rows (and drops what does not fit); Sora takes one per row (−1 = an empty row)."""
         if self.model == "gpt":
-            return gpt_dialogue_batch(pairs, rows, self.T)
-        return sora_dialogue_batch(pairs, rows, self.S, self.T - self.S)
+            return gpt_dialogue_batch(pairs, self._pack(pairs, order)[: self.B], self.T)
+        return sora_dialogue_batch(pairs, order, self.S, self.T - self.S)
+
+    def _pack(self, pairs, order) -> list[list[int]]:
+        """ChatGPT's rows for the dialogues ``order`` names, padded with empty rows to a multiple of B."""
+        lengths = {int(i): len(dialogue_tokens(*pairs[i], room=self.T + 1)[0]) for i in order}
+        rows = pack_dialogues(lengths, order, self.T + 1)
+        return rows + [[]] * ((-len(rows)) % self.B)  # empty rows carry zero weight
 
     def eval_batches(self, n: int, seed: int) -> list[dict]:
         """Held-out batches, the same at every evaluation. Text: ``n`` windows-batches from a
@@ -207,6 +246,9 @@ class Batches:
             rng = np.random.default_rng([seed, 1])
             return [self.sample(rng, "val") for _ in range(n)]
         rows = np.arange(len(self.val))
+        if self.model == "gpt":  # packed in order, B rows per batch
+            packed = self._pack(self.val, rows)
+            return [gpt_dialogue_batch(self.val, packed[i : i + self.B], self.T) for i in range(0, len(packed), self.B)]
         rows = np.concatenate([rows, -np.ones((-len(rows)) % self.B, dtype=rows.dtype)])
         return [self._dialogues(self.val, chunk) for chunk in rows.reshape(-1, self.B)]
 

@@ -492,11 +492,11 @@ def finetune_command(args) -> None:
         raise UserError(f"{args.dialogues} has {len(pairs)} dialogue(s); fine-tuning needs at least 2 (10 % are held out).")
     train_pairs, val_pairs = data.split_held_out(pairs)
     cfg = _train_config(args, "dialogue", saved, 500)
-    if saved is None:  # fixed lengths that fit the longest dialogue
+    if saved is None:  # fixed lengths
         prompt_len, answer_len = data.dialogue_lengths(pairs, config.max_len)
-        if config.model == "gpt":
-            cfg = dataclasses.replace(cfg, seq_len=args.seq_len or min(config.max_len, prompt_len + answer_len))
-        else:
+        if config.model == "gpt":  # rows of packed dialogues as long as the context, which chat fills with history
+            cfg = dataclasses.replace(cfg, seq_len=args.seq_len or config.max_len)
+        else:  # Sora: the longest question and the longest answer
             cfg = dataclasses.replace(cfg, prefix_len=prompt_len, seq_len=prompt_len + answer_len)
         _check_lengths(config, cfg)
         copy_tokenizer(Path(args.source) / "tokenizer", out / "tokenizer")

@@ -86,7 +86,7 @@ def _pairs():
 
 
 def test_gpt_dialogue_batch_masks_everything_but_the_answer():
-    b = data.gpt_dialogue_batch(_pairs(), [0, 1, -1], seq_len=10)
+    b = data.gpt_dialogue_batch(_pairs(), [[0], [1], []], seq_len=10)
     assert b["x"].shape == b["y"].shape == b["w"].shape == (3, 10)
     seq0 = [USER_ID, 10, 11, 12, ASSISTANT_ID, 20, 21, EOS_ID]
     np.testing.assert_array_equal(b["x"][0, :7], seq0[:-1])
@@ -108,8 +108,37 @@ def test_sora_dialogue_batch_question_to_encoder_answer_to_decoder():
     np.testing.assert_array_equal(b["y"][0][:3], [20, 21, EOS_ID])
 
 
+def test_packed_row_is_the_chat_layout_with_every_answer_weighted():
+    """Two dialogues in one row read exactly as ``minisora chat`` lays out a conversation."""
+    from minisora.decode import chat_context
+
+    pairs = _pairs()
+    b = data.gpt_dialogue_batch(pairs, [[0, 2], [1]], seq_len=14)
+    context = chat_context([pairs[0]], pairs[2][0], room=64) + pairs[2][1] + [EOS_ID]
+    np.testing.assert_array_equal(b["x"][0, : len(context) - 1], context[:-1])
+    np.testing.assert_array_equal(b["y"][0, : len(context) - 1], context[1:])
+    np.testing.assert_array_equal(b["y"][0][b["w"][0] == 1], [20, 21, EOS_ID, 26, EOS_ID])  # both answers
+    assert b["w"][0, len(context) - 1 :].sum() == 0
+
+
+def test_pack_dialogues_fills_rows_in_order():
+    assert data.pack_dialogues([5, 4, 3, 6, 2], range(5), 9) == [[0, 1], [2, 3], [4]]
+    assert data.pack_dialogues([12, 2], [0, 1], 9) == [[0], [1]]  # too long: alone in its row (cut)
+    assert data.pack_dialogues({7: 3, 2: 3}, [7, 2, 7], 9) == [[7, 2, 7]]
+
+
+def test_packed_training_batches_fill_their_rows():
+    pairs = [([10 + i % 7], [20 + i % 5] * (1 + i % 4)) for i in range(40)]  # 5 to 8 tokens each
+    bt = data.Batches("gpt", "dialogue", pairs, pairs[:3], batch_size=4, seq_len=31, vocab_size=V)
+    b = bt.sample(np.random.default_rng(0))
+    assert b["x"].shape == (4, 31)
+    real = (b["x"] != PAD_ID).sum(1)
+    assert (real >= 31 - 8).all()  # each row is full but for less than one dialogue
+    assert ((b["x"] == USER_ID).sum(1) >= 4).all()
+
+
 def test_overlong_dialogue_keeps_the_end_of_the_question():
-    b = data.gpt_dialogue_batch([(list(range(10, 30)), [40, 41])], [0], seq_len=8)
+    b = data.gpt_dialogue_batch([(list(range(10, 30)), [40, 41])], [[0]], seq_len=8)
     x = b["x"][0]
     assert x[0] == USER_ID and ASSISTANT_ID in x and x[list(x).index(ASSISTANT_ID) - 1] == 29
     assert b["w"][0].sum() > 0
@@ -117,8 +146,13 @@ def test_overlong_dialogue_keeps_the_end_of_the_question():
 
 def test_batches_eval_set_is_fixed_and_covers_held_out_dialogues():
     pairs = _pairs() * 3
-    bt = data.Batches("gpt", "dialogue", pairs[:6], pairs[6:], batch_size=2, seq_len=10, vocab_size=V)
+    bt = data.Batches("gpt", "dialogue", pairs[:6], pairs[6:], batch_size=2, seq_len=13, vocab_size=V)
     ev = bt.eval_batches(4, seed=0)
+    # 3 held-out dialogues of 8, 8 and 6 tokens packed in order into rows of 14: [0], [1, 2]
+    assert len(ev) == 1 and int((ev[0]["x"] == USER_ID).sum()) == 3
+    np.testing.assert_array_equal(ev[0]["y"][ev[0]["w"] == 1], [20, 21, EOS_ID, 22, 23, 24, 25, EOS_ID, 26, EOS_ID])
+    sora = data.Batches("sora", "dialogue", pairs[:6], pairs[6:], batch_size=2, seq_len=10, vocab_size=V)
+    ev = sora.eval_batches(4, seed=0)
     assert len(ev) == 2 and sum(int((b["w"].sum(1) > 0).sum()) for b in ev) == 3
     text = data.Batches("sora", "text", CORPUS[:900], CORPUS[900:], batch_size=2, seq_len=12, vocab_size=V)
     e1, e2 = text.eval_batches(3, seed=0), text.eval_batches(3, seed=0)

@@ -96,14 +96,19 @@ assert abs(share - 0.15) < 0.02
 # only the answer tokens (and `</s>`, so it learns to stop) carry weight in the loss: the
 # question is context, not something to imitate. Sora's encoder reads the prompt
 # `<user> question <assistant>`, and its decoder produces `answer </s>`.
+#
+# Most dialogues are far shorter than the longest one, so ChatGPT's rows hold several, one
+# after another: a row reads like a conversation, which is also how `minisora chat` lays
+# out the earlier turns before a new question. Every answer in the row is scored.
 
 # %%
 dialogues = load_dialogues(SHIPPED_DIALOGUES["train"])
 pairs = [(tok.encode(q), tok.encode(a)) for q, a in dialogues]
-b = data.gpt_dialogue_batch(pairs, [0], seq_len=sum(data.dialogue_lengths(pairs[:1], max_len=512)))
-print(dialogues[0])
+b = data.gpt_dialogue_batch(pairs, [[0, 1]], seq_len=sum(data.dialogue_lengths(pairs[:2], max_len=512)) * 2)
+print(dialogues[0], dialogues[1], sep="\n")
+print("row:", show(b["x"][0][b["x"][0] != 0]))
 print("scored targets:", show(b["y"][0][b["w"][0] == 1]))
-assert b["w"][0].sum() == len(pairs[0][1]) + 1  # the answer and </s>, nothing else
+assert b["w"][0].sum() == len(pairs[0][1]) + len(pairs[1][1]) + 2  # the two answers and their </s>, nothing else
 
 # %% [markdown]
 # ## One compiled step
@@ -167,8 +172,9 @@ for model in ("gpt", "sora"):
 # ## Fine-tuning on the dialogues
 #
 # `minisora finetune` loads the pre-trained run, switches to dialogue batches, and starts a
-# new run with its own optimiser state. The sequence length is fixed from the longest
-# dialogue, so again one compile serves the whole run. The learning rate is higher than
+# new run with its own optimiser state. Row lengths are fixed (ChatGPT: its context, packed
+# with dialogues; Sora: the longest question and the longest answer), so again one compile
+# serves the whole run. The learning rate is higher than
 # pre-training's: these tiny models learn the 774 short dialogues much better at 3e-3
 # than at 1e-3 (the demo measured held-out answer loss 0.97 -> 0.68 for ChatGPT).
 
