@@ -162,10 +162,10 @@ def bench_train(model: str = "gpt", preset: str = "baby", batch_size: int | None
 
 
 def bench_train_command(args) -> None:
-    from .parallel import make_mesh
+    from .parallel import mesh_from_args
 
     r = bench_train(args.model, args.preset, args.batch_size, args.seq_len, args.optimizer, args.steps,
-                    mesh=make_mesh(args.mesh) if args.mesh else None, dtype=args.dtype, remat=args.remat,
+                    mesh=mesh_from_args(args), dtype=args.dtype, remat=args.remat,
                     scan_layers=args.scan_layers, profile=args.profile)
     print(f"{r['model']} / {r['preset']} ({r['n_params']:,} parameters, {r['dtype']}, {r['optimizer']}) "
           f"on {r['device_kind']}: batch {r['batch_size']} x {r['seq_len']} tokens")
@@ -214,11 +214,12 @@ def _time(run, repeats: int) -> float:
 
 def bench_decode(model: str = "gpt", preset: str = "baby", batch_size: int = 1, prompt_len: int = 10,
                  new_tokens: int = 200, repeats: int = 5, uncached_repeats: int = 2, seed: int = 0,
-                 state_at=STATE_AT) -> dict:
-    """Greedy decoding speed of the cached scan and of the uncached reference, compile time, state size."""
+                 state_at=STATE_AT, mesh=None) -> dict:
+    """Greedy decoding speed of the cached scan and of the uncached reference, compile time, state size.
+    ``mesh``: the batch's rows split over its devices (``parallel.place_for_decoding``)."""
     from flax import nnx
 
-    from . import decode, models
+    from . import decode, models, parallel
     from .errors import UserError
 
     config = models.config_from_preset(model, preset)
@@ -231,9 +232,13 @@ def bench_decode(model: str = "gpt", preset: str = "baby", batch_size: int = 1, 
     rng = np.random.default_rng(seed)
     ids = rng.integers(9, config.vocab_size, size=(batch_size, prompt_len)).astype(np.int32)
     no_stop = np.zeros(0, np.int32)  # random weights may emit </s>; every row runs all N steps anyway
-    args = (params, ids, np.ones_like(ids), jax.random.key(seed), decode.sampling_params(config.vocab_size, 0.0), no_stop)
+    mask = np.ones_like(ids)
+    if mesh is not None:
+        params, ids, mask = parallel.place_for_decoding(mesh, params, ids, mask)
+    args = (params, ids, mask, jax.random.key(seed), decode.sampling_params(config.vocab_size, 0.0), no_stop)
     result = dict(model=model, preset=preset, batch_size=batch_size, prompt_len=prompt_len,
-                  new_tokens=new_tokens, backend=jax.default_backend())
+                  new_tokens=new_tokens, backend=jax.default_backend(),
+                  devices=1 if mesh is None else mesh.size, mesh=None if mesh is None else parallel.mesh_str(mesh))
     for name, loop, repeat in (("", decode.decode_cached, repeats), ("uncached_", decode.decode_uncached, uncached_repeats)):
         t0 = time.perf_counter()
         compiled = loop.lower(graphdef, *args, max_new_tokens=new_tokens, greedy=True).compile()
@@ -246,8 +251,11 @@ def bench_decode(model: str = "gpt", preset: str = "baby", batch_size: int = 1, 
 
 
 def bench_decode_command(args) -> None:
-    r = bench_decode(args.model, args.preset, args.batch_size, args.prompt_len, args.new_tokens)
-    print(f"{r['model']} / {r['preset']} on {r['backend']}: batch {r['batch_size']}, "
+    from .parallel import mesh_from_args
+
+    r = bench_decode(args.model, args.preset, args.batch_size, args.prompt_len, args.new_tokens, mesh=mesh_from_args(args))
+    on = r["backend"] if r["mesh"] is None else f"{r['devices']} {r['backend']} devices, mesh {r['mesh']}"
+    print(f"{r['model']} / {r['preset']} on {on}: batch {r['batch_size']}, "
           f"{r['prompt_len']}-token prompt, {r['new_tokens']} new tokens, greedy")
     print(f"  cached scan    {r['tokens_per_s']:>12,.0f} tokens/s   compile {r['compile_s']:.2f} s")
     print(f"  uncached       {r['uncached_tokens_per_s']:>12,.0f} tokens/s   compile {r['uncached_compile_s']:.2f} s")

@@ -176,6 +176,8 @@ def _add_scale_out_flags(p, *, distributed: bool) -> None:
     g = p.add_argument_group("scale out")
     g.add_argument("--mesh", metavar="SPEC",
                    help="device mesh, e.g. data=8, fsdp=8, data=4,fsdp=2 or data=2,fsdp=2,model=2 (one axis may be -1)")
+    g.add_argument("--cpu-devices", type=int, metavar="N",
+                   help="on CPU, split this host into N JAX devices so a --mesh can use every core (e.g. data=2)")
     if distributed:
         g.add_argument("--distributed", action="store_true",
                        help="one process per host, joined by jax.distributed (run the same command on every host)")
@@ -288,6 +290,9 @@ def _add_bench(sub) -> None:
     d.add_argument("--prompt-len", type=int, default=10)
     d.add_argument("--new-tokens", type=int, default=200)
     d.add_argument("--json", action="store_true", help="end with one JSON line")
+    d.add_argument("--mesh", metavar="SPEC", help="split the batch's rows over a device mesh, e.g. data=2")
+    d.add_argument("--cpu-devices", type=int, metavar="N",
+                   help="on CPU, split this host into N JAX devices so a --mesh can use every core")
     d.set_defaults(func=_bench_decode)
 
 

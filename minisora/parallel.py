@@ -267,6 +267,16 @@ def place_batch(batch: dict, mesh: Mesh) -> dict:
     return out
 
 
+def place_for_decoding(mesh: Mesh, params, prompt_ids, prompt_mask):
+    """Decoding on a mesh: parameters by their rules (replicated over ``data``), prompt rows split
+    like a batch. ``decode.decode_cached`` then runs unchanged: the compiler propagates these
+    shardings through the scan, so each device decodes its own rows with its own cache."""
+    check_batch_size(prompt_ids.shape[0], mesh)
+    put = jax.jit(lambda p: p, out_shardings=shardings(params, mesh, strict=True))
+    rows = place_batch({"ids": prompt_ids, "mask": prompt_mask}, mesh)
+    return put(params), rows["ids"], rows["mask"]
+
+
 # --- several hosts ----------------------------------------------------------------------------------
 
 
@@ -338,10 +348,27 @@ class StepProfiler:
 # --- the command-line flags -----------------------------------------------------------------------------
 
 
+def set_cpu_devices(n: int | None) -> None:
+    """``--cpu-devices N``: present this host's CPU as N JAX devices, so that a ``--mesh`` can put
+    work on every core (XLA runs most of a program's operations on one thread per device). JAX
+    fixes the count when it starts, so this must come before any computation."""
+    if n is None:
+        return
+    if n < 1:
+        raise UserError(f"--cpu-devices must be at least 1, not {n}.")
+    try:
+        jax.config.update("jax_num_cpu_devices", n)
+    except RuntimeError:
+        if len(jax.devices("cpu")) != n:
+            raise UserError(f"--cpu-devices {n} came after JAX had started with {len(jax.devices('cpu'))} CPU "
+                            "device(s); run the command in a fresh process.") from None
+
+
 def mesh_from_args(args) -> Mesh | None:
     """``--distributed`` joins the other processes (first: before anything touches a device), and
     ``--mesh`` lays out the devices; a distributed run without ``--mesh`` is data parallel over all.
     No flags: None, the one-device path."""
+    set_cpu_devices(getattr(args, "cpu_devices", None))
     distributed = getattr(args, "distributed", False)
     if distributed:
         initialize_distributed(args.coordinator, args.num_processes, args.process_id)

@@ -80,6 +80,35 @@ def max_diff(a, b) -> float:
     return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
 
 
+def decoding(model_name: str, spec: str) -> dict:
+    """Greedy and sampled decoding of 8 prompts of different lengths on a mesh against one device,
+    and whether each device holds only its rows of the decode state."""
+    from flax import nnx
+
+    from minisora import decode
+
+    cfg = config(model_name)
+    graphdef, params = nnx.split(create(cfg, seed=0))
+    rng = np.random.default_rng(1)
+    prompts = [rng.integers(9, V, size=n).tolist() for n in (3, 5, 8, 2, 7, 4, 6, 1)]
+    ids, mask = decode.pad_left(prompts, 8)
+    key, stops = jax.random.key(3), np.zeros(0, np.int32)
+    mesh = parallel.make_mesh(spec)
+    sharded = parallel.place_for_decoding(mesh, params, ids, mask)
+    result = {}
+    for name, temperature in (("greedy", 0.0), ("sampled", 0.9)):
+        sampling = decode.sampling_params(V, temperature, top_k=20)
+        run = lambda p, i, m: decode.decode_cached(graphdef, p, i, m, key, sampling, stops,  # noqa: E731
+                                                   max_new_tokens=12, greedy=temperature == 0.0)
+        result[name] = (np.asarray(run(params, ids, mask)).tolist(), np.asarray(run(*sharded)).tolist())
+    p, i, m = sharded
+    state, _, _ = decode._start(graphdef, p, i, m, key, decode.sampling_params(V, 0.0), stops, cache_len=20, greedy=True)
+    rows = [x for x in jax.tree.leaves(state) if x.ndim and x.shape[0] % 8 == 0]
+    result["state_rows_split"] = bool(rows) and all(
+        x.addressable_shards[0].data.shape[0] * mesh.shape["data"] * mesh.shape["fsdp"] == x.shape[0] for x in rows)
+    return result
+
+
 def main(out: Path) -> None:
     assert jax.device_count() == 8, jax.devices()
     report, saved = {}, None
@@ -118,6 +147,8 @@ def main(out: Path) -> None:
         step=step, param_diff=max_diff(params, restored), opt_diff=max_diff(opt_state, restored_opt),
         wrong=wrong_shardings(restored, other) + wrong_shardings(restored_opt, other),
     )
+    report["decode gpt data=8"] = decoding("gpt", "data=8")
+    report["decode sora data=4,model=2"] = decoding("sora", "data=4,model=2")
     print(json.dumps(report))
 
 

@@ -130,6 +130,16 @@ def test_batch_size_must_split_over_the_mesh():
         parallel.check_batch_size(3, abstract_mesh(data=2))
 
 
+def test_cpu_devices_flag_needs_a_fresh_process():
+    jax.devices()  # this process's JAX has started (with one CPU device)
+    parallel.set_cpu_devices(None)
+    parallel.set_cpu_devices(len(jax.devices("cpu")))  # what it already has: fine
+    with pytest.raises(UserError, match="fresh process"):
+        parallel.set_cpu_devices(len(jax.devices("cpu")) + 1)
+    with pytest.raises(UserError, match="at least 1"):
+        parallel.set_cpu_devices(0)
+
+
 # --- 8 fake devices ----------------------------------------------------------------------------------
 
 
@@ -147,7 +157,7 @@ def eight_devices(tmp_path_factory):
 @pytest.mark.slow  # one subprocess for all four: ~1 min of compiling on 2 cores
 def test_sharded_steps_equal_the_one_device_step(eight_devices):
     report, _ = eight_devices
-    runs = {k: v for k, v in report.items() if not k.startswith("restore")}
+    runs = {k: v for k, v in report.items() if not k.startswith(("restore", "decode"))}
     assert {k.split()[1] for k in runs} >= {"data=8", "fsdp=8", "data=2,fsdp=4"}
     for name, r in runs.items():
         np.testing.assert_allclose(r["losses"], r["ref_losses"], rtol=1e-5, err_msg=name)
@@ -168,10 +178,25 @@ def test_devices_split_the_work_instead_of_repeating_it(eight_devices):
     assert report["sora data=2,fsdp=2,model=2"]["flops_ratio"] < 2.0
 
 
+@pytest.mark.slow
+def test_decoding_on_a_mesh_equals_one_device(eight_devices):
+    """Rows split over the mesh decode to the same tokens (greedy and sampled) as on one device,
+    and each device keeps only its rows of the cache / LSTM state."""
+    report, _ = eight_devices
+    for name in ("decode gpt data=8", "decode sora data=4,model=2"):
+        r = report[name]
+        for how in ("greedy", "sampled"):
+            one, mesh = r[how]
+            assert one == mesh, (name, how)
+        assert r["state_rows_split"], name
+
+
 @pytest.mark.slow  # one subprocess for all four: ~1 min of compiling on 2 cores
 def test_every_array_has_the_sharding_of_its_rule(eight_devices):
     report, _ = eight_devices
     for name, r in report.items():
+        if name.startswith("decode"):
+            continue
         assert r["wrong"] == [], name
     assert report["gpt fsdp=8"]["matrices_split"], "FSDP left a matrix or Adam's moments whole on a device"
 

@@ -217,7 +217,12 @@ for r in rows:
 # %% [markdown]
 # The cached loop does one token's worth of work per step; the uncached one reruns the whole
 # sequence, so its cost per token grows with the length, and the gap widens the longer we
-# generate. Batching fills the matrix multiplies: several rows cost little more than one.
+# generate. Batching fills the matrix multiplies: several rows cost little more than one —
+# until the cache itself is the cost. At batch 64 every step reads each layer's keys and
+# values of all 64 rows (56 MB for the baby GPT), and on a CPU that read is most of the step.
+# XLA runs it on one thread per device; `--cpu-devices 2 --mesh data=2` presents the two
+# cores as two JAX devices and splits the rows between them (the same SPMD code that shards
+# over a TPU pod): `minisora bench decode --batch-size 64 --mesh data=2 --cpu-devices 2`.
 #
 # To try a trained run: `minisora generate --run RUN --prompt "..." --temperature 0.8
 # --top-k 40` streams text as it is decoded; `minisora chat --run RUN` talks to a
