@@ -215,6 +215,9 @@ def _add_training(sub) -> None:
     f.add_argument("--seq-len", type=int, help="ChatGPT: tokens per row, short dialogues packed together (default: the model's context)")
     _add_optimizer_flags(f)
     f.add_argument("--resume", action="store_true", help="continue the run in --out from its newest good checkpoint")
+    f.add_argument("--mesh", metavar="SPEC", help="device mesh of this host, as for pretrain (e.g. data=2)")
+    f.add_argument("--cpu-devices", type=int, metavar="N",
+                   help="on CPU, split this host into N JAX devices so a --mesh can use every core")
     f.set_defaults(func=_finetune)
 
 

@@ -480,6 +480,7 @@ def finetune_command(args) -> None:
     from .tokenizer import copy_tokenizer
 
     out = Path(args.out)
+    mesh = parallel.mesh_from_args(args)  # one host's devices (--mesh): pretrain has the multi-host flags
     saved = _run_config(out)["train"] if args.resume else None
     if not args.resume:
         _check_fresh(out)
@@ -505,7 +506,7 @@ def finetune_command(args) -> None:
     batches = data.Batches(config.model, "dialogue", train_pairs, val_pairs, batch_size=cfg.batch_size,
                            seq_len=cfg.seq_len, vocab_size=config.vocab_size, prefix_len=cfg.prefix_len)
     print(f"fine-tuning {args.source} (step {source.step}) on {len(train_pairs)} dialogues -> {out}")
-    train(source.model, batches, cfg, out, resume=args.resume)
+    train(source.model, batches, cfg, out, resume=args.resume, mesh=mesh)
     _report(out)
 
 

@@ -70,6 +70,21 @@ def test_pretrain_load_finetune(tmp_path, files, micro, model):
     assert minisora.load(tuned).step == 2
 
 
+def test_finetune_on_a_mesh_equals_one_device(tmp_path, files, micro):
+    """``finetune --mesh``: the sharded step path (here a one-device mesh: the pytest process has one
+    CPU device; tests/test_parallel.py runs the same step on 8) trains the same parameters."""
+    run = tmp_path / "pre"
+    _pretrain(files, run, "gpt")
+    common = ["--from", str(run), "--dialogues", str(files / "dialogues.jsonl"), "--steps", "3", "--batch-size", "2",
+              "--eval-every", "3", "--eval-batches", "1", "--checkpoint-every", "3"]
+    assert cli.main(["finetune", *common, "--out", str(tmp_path / "plain")]) == 0
+    assert cli.main(["finetune", *common, "--out", str(tmp_path / "mesh"), "--mesh", "data=1"]) == 0
+    plain, mesh = (nnx.state(minisora.load(tmp_path / d).model, nnx.Param) for d in ("plain", "mesh"))
+    for a, b in zip(jax_leaves(plain), jax_leaves(mesh)):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert cli.main(["finetune", *common, "--out", str(tmp_path / "bad"), "--mesh", "data=2"]) == 2  # 1 device here
+
+
 def jax_leaves(state):
     import jax
 
