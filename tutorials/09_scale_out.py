@@ -18,7 +18,9 @@
 # `--remat`, `--scan-layers` and `--profile` of `minisora pretrain` and `minisora bench train`.
 #
 # JAX decides how many CPU devices there are when it starts, so we ask for 8 before
-# anything touches a device.
+# anything touches a device. (From the command line, `--cpu-devices N` does the same:
+# `minisora bench decode --batch-size 64 --cpu-devices 2 --mesh data=2` decodes half the rows
+# on each of two cores.)
 
 # %%
 import os
