@@ -171,13 +171,17 @@ def _add_optimizer_flags(p) -> None:
     p.add_argument("--log-every", type=int, metavar="K", help="default 10")
 
 
+def _add_cpu_devices_flag(p) -> None:
+    p.add_argument("--cpu-devices", type=int, metavar="N",
+                   help="on CPU, split this host into N JAX devices so a --mesh can use every core (e.g. data=2)")
+
+
 def _add_scale_out_flags(p, *, distributed: bool) -> None:
     """Devices, hosts, precision, memory, profiling (owner: parallel.py)."""
     g = p.add_argument_group("scale out")
     g.add_argument("--mesh", metavar="SPEC",
                    help="device mesh, e.g. data=8, fsdp=8, data=4,fsdp=2 or data=2,fsdp=2,model=2 (one axis may be -1)")
-    g.add_argument("--cpu-devices", type=int, metavar="N",
-                   help="on CPU, split this host into N JAX devices so a --mesh can use every core (e.g. data=2)")
+    _add_cpu_devices_flag(g)
     if distributed:
         g.add_argument("--distributed", action="store_true",
                        help="one process per host, joined by jax.distributed (run the same command on every host)")
@@ -216,8 +220,7 @@ def _add_training(sub) -> None:
     _add_optimizer_flags(f)
     f.add_argument("--resume", action="store_true", help="continue the run in --out from its newest good checkpoint")
     f.add_argument("--mesh", metavar="SPEC", help="device mesh of this host, as for pretrain (e.g. data=2)")
-    f.add_argument("--cpu-devices", type=int, metavar="N",
-                   help="on CPU, split this host into N JAX devices so a --mesh can use every core")
+    _add_cpu_devices_flag(f)
     f.set_defaults(func=_finetune)
 
 
@@ -294,8 +297,7 @@ def _add_bench(sub) -> None:
     d.add_argument("--new-tokens", type=int, default=200)
     d.add_argument("--json", action="store_true", help="end with one JSON line")
     d.add_argument("--mesh", metavar="SPEC", help="split the batch's rows over a device mesh, e.g. data=2")
-    d.add_argument("--cpu-devices", type=int, metavar="N",
-                   help="on CPU, split this host into N JAX devices so a --mesh can use every core")
+    _add_cpu_devices_flag(d)
     d.set_defaults(func=_bench_decode)
 
 

@@ -69,7 +69,8 @@ def run_demo(out: str = "runs/demo", quick: bool = False) -> None:
     for model in ("gpt", "sora"):
         print(f"\n== 3. Fine-tuning {'ChatGPT' if model == 'gpt' else 'Sora'} on the dialogues")
         _run("finetune", "--from", str(out_dir / model), "--dialogues", str(SHIPPED_DIALOGUES["train"]),
-             "--out", str(out_dir / f"{model}-chat"), "--steps", ft_steps, "--lr", FINETUNE_LR, "--batch-size", FINETUNE_BATCH[model],
+             "--out", str(out_dir / f"{model}-chat"), "--steps", ft_steps,
+             "--lr", FINETUNE_LR, "--batch-size", FINETUNE_BATCH[model],
              "--eval-every", str(max(1, int(ft_steps) // 3)), "--checkpoint-every", ft_steps)
 
     print("\n== 4. What they learned")
