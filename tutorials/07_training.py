@@ -193,8 +193,25 @@ for model in ("gpt", "sora"):
 # The fine-tuned runs read the prompt as a question.
 
 # %%
-question, answer = load_dialogues(SHIPPED_DIALOGUES["validation"])[0]
-print("Q:", question, "\nreference:", answer)
-for model in ("gpt", "sora"):
-    run = minisora.load(work / f"{model}-chat")
-    print(f"{model}-chat:", run.generate(question, max_new_tokens=40, temperature=0.0))
+seen = load_dialogues(SHIPPED_DIALOGUES["train"])[:1]  # a question they were fine-tuned on
+unseen = load_dialogues(SHIPPED_DIALOGUES["validation"])[:3]  # questions they never saw
+runs = {model: minisora.load(work / f"{model}-chat") for model in ("gpt", "sora")}
+for label, pairs in (("seen", seen), ("unseen", unseen)):
+    for question, answer in pairs:
+        print(f"[{label}] Q: {question}\n  reference: {answer}")
+        for model, run in runs.items():
+            print(f"  {model}-chat: {run.generate(question, max_new_tokens=40, temperature=0.0)}")
+
+# %% [markdown]
+# What to expect from the full run (300 fine-tuning steps; the quick mode's 10 steps teach
+# nothing yet). Both models answer in the right language and with the right *template*: an
+# order question gets "Order … has shipped. You can follow it with the tracking link…", a sum
+# gets "… plus … is …". What they get wrong is the part that has to be **copied or computed**:
+# the order number, the city, the digits of the sum. In our run ChatGPT answered "What is 3
+# times 6?" with "14 times 12 is 2." and Sora with "3 times 3 is 3.": Sora kept the question's
+# first number, and neither has learned to multiply. Models of about 0.6M
+# parameters after a few hundred steps on 700 dialogues learn the frequent patterns first;
+# copying a number from the question needs attention that points at one exact position, and
+# that takes more data and steps. (`minisora demo` fine-tunes for 600 steps and gets the
+# login question of the shipped data word for word.) Chapter 10 measures this properly:
+# exact match and token F1 of both models' answers on the test questions.
