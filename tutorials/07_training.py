@@ -215,3 +215,6 @@ for label, pairs in (("seen", seen), ("unseen", unseen)):
 # that takes more data and steps. (`minisora demo` fine-tunes for 600 steps and gets the
 # login question of the shipped data word for word.) Chapter 10 measures this properly:
 # exact match and token F1 of both models' answers on the test questions.
+
+# %%
+print(f"The four runs stay in {work}; talk to one with:  minisora chat --run {work / 'gpt-chat'}")
