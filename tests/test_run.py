@@ -70,15 +70,22 @@ def test_pretrain_load_finetune(tmp_path, files, micro, model):
     assert minisora.load(tuned).step == 2
 
 
-def test_finetune_on_a_mesh_equals_one_device(tmp_path, files, micro):
+def test_finetune_on_a_mesh_equals_one_device(tmp_path, files, micro, monkeypatch):
     """``finetune --mesh``: the sharded step path (here a one-device mesh: the pytest process has one
     CPU device; tests/test_parallel.py runs the same step on 8) trains the same parameters."""
+    from minisora import parallel
+
+    meshes = []  # the mesh each run's train step was sharded over
+    real = parallel.train_shardings
+    monkeypatch.setattr(parallel, "train_shardings", lambda mesh, *a, **k: meshes.append(mesh) or real(mesh, *a, **k))
     run = tmp_path / "pre"
     _pretrain(files, run, "gpt")
     common = ["--from", str(run), "--dialogues", str(files / "dialogues.jsonl"), "--steps", "3", "--batch-size", "2",
               "--eval-every", "3", "--eval-batches", "1", "--checkpoint-every", "3"]
     assert cli.main(["finetune", *common, "--out", str(tmp_path / "plain")]) == 0
+    assert meshes == []
     assert cli.main(["finetune", *common, "--out", str(tmp_path / "mesh"), "--mesh", "data=1"]) == 0
+    assert [parallel.mesh_str(m) for m in meshes] == [parallel.mesh_str(parallel.make_mesh("data=1"))]  # really sharded
     plain, mesh = (nnx.state(minisora.load(tmp_path / d).model, nnx.Param) for d in ("plain", "mesh"))
     for a, b in zip(jax_leaves(plain), jax_leaves(mesh)):
         np.testing.assert_allclose(a, b, atol=1e-6)
