@@ -24,6 +24,10 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SHIPPED_CORPUS = DATA_DIR / "corpus.txt"
 SHIPPED_DIALOGUES = {split: DATA_DIR / "dialogues" / f"{split}.jsonl" for split in ("train", "validation", "test")}
 
+# The article's customer-service example: its question, and the answer the shipped dialogues teach.
+ARTICLE_QUESTION = "我的账户为什么不能登录？"
+ARTICLE_ANSWER = "请确认您的账户信息是否输入正确，或者尝试重置密码。"
+
 SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 SHAKESPEARE_BYTES = 1_115_394
 SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
@@ -67,12 +71,6 @@ def load_dialogues(path) -> list[tuple[str, str]]:
     if not pairs:
         raise UserError(f"{path} holds no question/answer pairs.")
     return pairs
-
-
-def shared_shakespeare_path() -> Path | None:
-    """A copy of Tiny Shakespeare beside the repository (``../shared/data/``), if one is there."""
-    path = DATA_DIR.parent.parent / "shared" / "data" / "tinyshakespeare.txt"
-    return path if path.is_file() else None
 
 
 def download_shakespeare(out_path) -> Path:

@@ -36,6 +36,7 @@ from .errors import UserError
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 MASK_ID, CLS_ID, SEP_ID, USER_ID, ASSISTANT_ID = 4, 5, 6, 7, 8
 CONTROL_SYMBOLS = ("[MASK]", "[CLS]", "[SEP]", "<user>", "<assistant>")  # ids 4..8
+N_SPECIAL = 4 + len(CONTROL_SYMBOLS)  # ids 0..8 are special: never text (random replacements avoid them)
 NEWLINE_PIECE = "\n"  # id 9
 MODEL_TYPES = ("unigram", "bpe", "char")
 
@@ -101,7 +102,7 @@ def train_tokenizer(
     """
     if model_type not in MODEL_TYPES:
         raise UserError(f"Unknown model type {model_type!r}; choose one of: {', '.join(MODEL_TYPES)}.")
-    min_vocab = len(CONTROL_SYMBOLS) + 5 + 256  # specials + "\n" + the 256 byte pieces
+    min_vocab = N_SPECIAL + 1 + 256  # specials + "\n" + the 256 byte pieces
     if model_type != "char" and vocab_size <= min_vocab:
         raise UserError(f"Vocabulary size {vocab_size} is too small: the specials and 256 byte pieces alone take {min_vocab}.")
     if from_text:
@@ -178,14 +179,7 @@ class Tokenizer:
         """
         rows = [self.encode(t, add_bos=add_bos, add_eos=add_eos) for t in texts]
         T = max_len if max_len is not None else max((len(r) for r in rows), default=0)
-        ids = np.full((len(rows), T), PAD_ID, dtype=np.int32)
-        mask = np.zeros((len(rows), T), dtype=np.int32)
-        for b, row in enumerate(rows):
-            row = (row[-T:] if pad_left else row[:T]) if T else []
-            n = len(row)
-            cols = slice(T - n, T) if pad_left else slice(0, n)
-            ids[b, cols], mask[b, cols] = row, 1
-        return ids, mask
+        return pad_rows(rows, T, left=pad_left)
 
     # -- files ------------------------------------------------------------------------
     def save(self, out_dir: str | os.PathLike) -> None:
@@ -223,3 +217,34 @@ def copy_tokenizer(src_dir: str | os.PathLike, dst_dir: str | os.PathLike) -> No
     for name in (MODEL_FILE, META_FILE):
         if (Path(src_dir) / name).exists():
             shutil.copyfile(Path(src_dir) / name, Path(dst_dir) / name)
+
+
+# --- rows of ids ---------------------------------------------------------------------
+
+
+def pad_rows(rows, length: int, *, left: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Lists of ids -> (ids (B, length), mask (B, length)) int32, mask 1 on real tokens.
+
+    Right padding (real tokens first) suits training rows; LEFT padding suits prompts, whose
+    last token then sits in the last column. A row longer than ``length`` keeps its first
+    ``length`` tokens (right padding) or its last ``length`` (left padding).
+    """
+    ids = np.full((len(rows), length), PAD_ID, np.int32)
+    mask = np.zeros((len(rows), length), np.int32)
+    for b, row in enumerate(rows):
+        row = [int(i) for i in row]
+        row = (row[-length:] if left else row[:length]) if length else []
+        cols = slice(length - len(row), length) if left else slice(0, len(row))
+        ids[b, cols], mask[b, cols] = row, 1
+    return ids, mask
+
+
+def chat_prompt(question_ids, room: int | None = None) -> list[int]:
+    """The prompt both models see for a question: ``<user> question <assistant>``.
+
+    With ``room``, the prompt fits in ``room`` tokens: a longer question keeps its last tokens.
+    """
+    q = list(question_ids)
+    if room is not None:
+        q = q[max(0, len(q) - (room - 2)):] if room > 2 else []
+    return [USER_ID, *q, ASSISTANT_ID]

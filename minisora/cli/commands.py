@@ -1,0 +1,280 @@
+"""What each ``minisora`` sub-command does: parsed flags in, plain-argument library calls out.
+
+``run(argv)`` is the whole command: parse, dispatch to the handler the parser named, and turn a
+``UserError`` (bad file, bad flag, bad prompt) into one sentence on stderr and exit status 2.
+This is the only layer that sees argparse's ``Namespace``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from flax import nnx
+
+from .. import parallel
+from ..config import ModelConfig, TrainConfig, config_from_preset
+from ..datasets import SHIPPED_DIALOGUES, describe_shipped_data, download_shakespeare
+from ..errors import UserError
+from ..inference import chat, decode
+from ..inference.run import load
+from ..tokenizer import Tokenizer, train_tokenizer
+from ..tools import bench, compare, hf
+from ..tools.report import judge_claims
+from ..training import jobs
+from .demo import run_demo
+from .parser import build_parser
+
+# --- shared flags ----------------------------------------------------------------------
+
+
+def mesh_from_flags(args):
+    """``--cpu-devices`` first (before anything touches a device), then ``--distributed`` joins the
+    other processes, and ``--mesh`` lays out the devices; a distributed run without ``--mesh`` is
+    data parallel over all. No flags: None, the one-device path."""
+    parallel.set_cpu_devices(getattr(args, "cpu_devices", None))
+    distributed = getattr(args, "distributed", False)
+    if distributed:
+        parallel.initialize_distributed(args.coordinator, args.num_processes, args.process_id)
+    spec = getattr(args, "mesh", None)
+    return parallel.make_mesh(spec or "data=-1") if spec or distributed else None
+
+
+def compute_flags(config: ModelConfig, args, *, resume: bool = False) -> ModelConfig:
+    """``--dtype``, ``--remat``, ``--scan-layers`` applied to a ModelConfig. Parameters, optimizer
+    state and the loss stay float32 whatever ``--dtype`` says: bfloat16 is for the matmuls only."""
+    changes = {}
+    if getattr(args, "dtype", None):
+        changes["dtype"] = args.dtype
+    if getattr(args, "remat", False):
+        changes["remat"] = True
+    if getattr(args, "scan_layers", False) and not config.scan_layers:
+        if resume:
+            raise UserError("This run was trained without --scan-layers (one set of weights per layer); "
+                            "resume it without the flag.")
+        changes["scan_layers"] = True
+    return config.replace(**changes)
+
+
+def train_config(args, kind: str, default_steps: int) -> TrainConfig:
+    """The optimizer flags given -> a TrainConfig (TrainConfig's defaults for the rest)."""
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    given = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    given.setdefault("steps", default_steps)
+    return TrainConfig(**{**given, "kind": kind})
+
+
+def sampling_flags(args) -> dict:
+    return dict(max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_k=args.top_k,
+                top_p=args.top_p, seed=args.seed)
+
+
+def say(message: str) -> None:
+    print(f"minisora: {message}", file=sys.stderr)
+
+
+# --- tokenizer and data ----------------------------------------------------------------
+
+
+def tokenizer_train(args) -> None:
+    tok = train_tokenizer(args.input, args.out, vocab_size=args.vocab_size, model_type=args.model_type,
+                          character_coverage=args.character_coverage)
+    print(f"trained a {args.model_type} tokenizer with {tok.vocab_size} pieces -> {args.out}")
+
+
+def tokenizer_encode(args) -> None:
+    tok = Tokenizer.load(args.tokenizer)
+    ids = tok.encode(args.text if args.text is not None else sys.stdin.read())
+    print(" ".join(tok.id_to_piece(i) for i in ids) if args.pieces else " ".join(map(str, ids)))
+
+
+def tokenizer_decode(args) -> None:
+    tok = Tokenizer.load(args.tokenizer)
+    raw = args.ids if args.ids else sys.stdin.read().split()
+    try:
+        ids = [int(x) for x in raw]
+    except ValueError:
+        raise UserError("Ids to decode must be whole numbers separated by spaces.") from None
+    bad = [i for i in ids if not 0 <= i < tok.vocab_size]
+    if bad:
+        raise UserError(f"Id {bad[0]} is outside this tokenizer's vocabulary (0..{tok.vocab_size - 1}).")
+    sys.stdout.write(tok.decode(ids) + "\n")
+
+
+def data_shakespeare(args) -> None:
+    print(f"Tiny Shakespeare (sha256 verified) -> {download_shakespeare(args.out)}")
+
+
+def data_info(args) -> None:
+    print(describe_shipped_data())
+
+
+def demo(args) -> None:
+    run_demo(out=args.out, quick=args.quick, run=run)
+
+
+# --- training ----------------------------------------------------------------------------
+
+
+def pretrain(args) -> None:
+    mesh = mesh_from_flags(args)  # --distributed joins the other hosts first; --mesh lays out the devices
+    if args.resume:  # the run's saved settings, except --steps
+        model_config, cfg = jobs.saved_configs(args.out, steps=args.steps)
+    else:
+        model_config = config_from_preset(args.model, args.preset, dropout=args.dropout)  # checks the names
+        cfg = train_config(args, "text", default_steps=1000)
+    model_config = compute_flags(model_config, args, resume=args.resume)
+    jobs.pretrain(args.corpus, args.out, model_config, cfg, tokenizer=args.tokenizer, vocab_size=args.vocab_size,
+                  resume=args.resume, mesh=mesh, profile=args.profile)
+
+
+def finetune(args) -> None:
+    mesh = mesh_from_flags(args)  # one host's devices (--mesh): pretrain has the multi-host flags
+    if args.resume:
+        _, cfg = jobs.saved_configs(args.out, steps=args.steps)
+    else:
+        cfg = train_config(args, "dialogue", default_steps=500)
+    jobs.finetune(args.source, args.dialogues, args.out, cfg, seq_len=args.seq_len, resume=args.resume, mesh=mesh)
+
+
+# --- decoding ----------------------------------------------------------------------------
+
+
+def generate(args) -> None:
+    """The prompt, then its continuation streamed as it is decoded (for a run fine-tuned on
+    dialogues: the answer to the prompt)."""
+    run = load(args.run)
+    tok = chat.tokenizer_of(run)
+    kw = sampling_flags(args)
+    if args.num_samples < 1:
+        raise UserError(f"--num-samples must be at least 1, not {args.num_samples}.")
+    prompt_ids = chat.encode_prompt(run, args.prompt)
+    shown = "" if chat.is_chat(run) else args.prompt
+    graphdef, params = nnx.split(run.model)
+    if args.num_samples == 1:
+        chunks = decode.stream(graphdef, params, [prompt_ids], run.config, warn=say, **kw)  # checks the flags
+        sys.stdout.write(shown)
+        chat.print_stream(tok, chunks)
+        return
+    rows = decode.generate(graphdef, params, [prompt_ids] * args.num_samples, run.config, warn=say, **kw)
+    for i, row in enumerate(rows):
+        print(f"--- sample {i + 1} ---\n{shown}{tok.decode(row)}")
+
+
+def chat_loop(args) -> None:
+    """A conversation with a fine-tuned run. /reset forgets, /quit (or EOF) ends."""
+    run = load(args.run)
+    tok = chat.tokenizer_of(run)
+    kw = sampling_flags(args)
+    decode.prepare([[]], run.config, args.max_new_tokens, args.temperature, args.top_k, args.top_p, None)  # check flags
+    room = decode.prompt_room(run.config, args.max_new_tokens)
+    graphdef, params = nnx.split(run.model)
+    print(f"Chatting with {run.run_dir} ({run.config.family}). /reset forgets the conversation, /quit ends it.")
+    history = []
+    while True:
+        try:
+            line = input("you> ").strip()
+        except EOFError:
+            print()
+            return
+        if line == "/quit":
+            return
+        if line == "/reset":
+            history.clear()
+            print("(conversation forgotten)")
+            continue
+        if not line:
+            continue
+        question = tok.encode(line)
+        sys.stdout.write("bot> ")
+        chunks = decode.stream(graphdef, params, [chat.chat_context(history, question, room)], run.config, **kw)
+        history.append((question, chat.print_stream(tok, chunks)))
+
+
+# --- tools -------------------------------------------------------------------------------
+
+
+def import_hf(args) -> None:
+    kind, _ = hf.import_hf(args.source, args.out)
+    print(f"imported {kind} from {args.source} -> {args.out} (its tokenizer is not a minisora tokenizer: pass ids)")
+
+
+def bench_train(args) -> None:
+    r = bench.bench_train(args.model, args.preset, args.batch_size, args.seq_len, args.optimizer, args.steps,
+                          mesh=mesh_from_flags(args), dtype=args.dtype, remat=args.remat,
+                          scan_layers=args.scan_layers, profile=args.profile)
+    print(f"{r['model']} / {r['preset']} ({r['n_params']:,} parameters, {r['dtype']}, {r['optimizer']}) "
+          f"on {r['device_kind']}: batch {r['batch_size']} x {r['seq_len']} tokens")
+    print(f"  first-step compile {r['compile_s']:>10.2f} s")
+    print(f"  step               {r['ms_per_step']:>10.2f} ms")
+    print(f"  throughput         {r['tokens_per_s']:>10,.0f} tokens/s")
+    print(f"  model FLOPs/token  {r['flops_per_token'] / 1e6:>10.2f} M   (XLA's count: "
+          f"{r['xla_flops_per_token'] / 1e6:.2f} M; it counts a scan body once)")
+    measured = f"; measured matmul {r['measured_matmul_flops'] / 1e9:,.0f} GFLOP/s" if r["peak_source"] == "published" else ""
+    print(f"  peak               {r['peak_flops'] / 1e9:>10,.0f} GFLOP/s ({r['peak_source']}{measured})")
+    print(f"  MFU                {100 * r['mfu']:>10.1f} %")
+    if args.json:
+        print(json.dumps(r))
+
+
+def bench_decode(args) -> None:
+    r = bench.bench_decode(args.model, args.preset, args.batch_size, args.prompt_len, args.new_tokens,
+                           mesh=mesh_from_flags(args))
+    on = r["backend"] if r["mesh"] is None else f"{r['devices']} {r['backend']} devices, mesh {r['mesh']}"
+    print(f"{r['model']} / {r['preset']} on {on}: batch {r['batch_size']}, "
+          f"{r['prompt_len']}-token prompt, {r['new_tokens']} new tokens, greedy")
+    print(f"  cached scan    {r['tokens_per_s']:>12,.0f} tokens/s   compile {r['compile_s']:.2f} s")
+    print(f"  uncached       {r['uncached_tokens_per_s']:>12,.0f} tokens/s   compile {r['uncached_compile_s']:.2f} s")
+    print(f"  cache speed-up {r['speedup']:>12.1f} x")
+    print("  decode state per sequence: " + ", ".join(
+        f"{n} tokens {b / 1024:,.1f} KiB" for n, b in r["state_bytes"].items()))
+    if args.json:
+        print(json.dumps(r))
+
+
+def compare_models(args) -> None:
+    """Flags -> CompareConfig -> report."""
+    dialogues = Path(args.dialogues)
+    test = args.test_dialogues
+    if test is None and dialogues.resolve() == SHIPPED_DIALOGUES["train"].resolve():
+        test = SHIPPED_DIALOGUES["test"]  # the shipped split; otherwise the last tenth is held out
+    base = compare.CompareConfig.quick_mode() if args.quick else compare.CompareConfig()
+    changes = {k: v for k, v in dict(preset=args.preset, budget_tokens=args.budget_tokens,
+                                     finetune_tokens=args.finetune_tokens, vocab_size=args.vocab_size).items()
+               if v is not None}
+    if args.seeds is not None:
+        changes["seeds"] = tuple(range(args.seeds))
+    cc = dataclasses.replace(base, **changes)
+    if args.runs:
+        path = compare.reuse_runs(args.runs, args.corpus, dialogues, args.out, cc, test_path=test)
+    else:
+        path = compare.run_compare(args.corpus, dialogues, args.out, cc, test_path=test)
+    print(f"report -> {path}")
+    for row in judge_claims(json.loads((Path(args.out) / "results.json").read_text(encoding="utf-8"))):
+        print(f"  {row['claim']}: {row['verdict']}")
+
+
+# --- the command -------------------------------------------------------------------------
+
+HANDLERS = {
+    "tokenizer_train": tokenizer_train, "tokenizer_encode": tokenizer_encode, "tokenizer_decode": tokenizer_decode,
+    "data_shakespeare": data_shakespeare, "data_info": data_info, "demo": demo,
+    "pretrain": pretrain, "finetune": finetune, "generate": generate, "chat": chat_loop,
+    "import_hf": import_hf, "bench_train": bench_train, "bench_decode": bench_decode, "compare": compare_models,
+}
+
+
+def run(argv: list[str] | None = None) -> int:
+    """``minisora ARGS``: the exit status (0, 2 for a user's mistake, 130 for Ctrl-C)."""
+    args = build_parser().parse_args(argv)
+    try:
+        HANDLERS[args.handler](args)
+    except UserError as err:
+        print(f"minisora: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("minisora: interrupted.", file=sys.stderr)
+        return 130
+    return 0

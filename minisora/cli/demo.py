@@ -1,0 +1,84 @@
+"""``minisora demo``: the whole pipeline on the shipped data, on a laptop CPU.
+
+The demo is the commands a user would type, run one after another (each is
+printed first, so you can rerun any of them by hand):
+
+1. train a SentencePiece tokenizer on ``data/corpus.txt`` and show a tokenised sample;
+2. pre-train tiny versions of both models — ChatGPT and Sora — on the corpus;
+3. fine-tune both on the shipped question/answer dialogues;
+4. let both continue a prompt, and ask both the article's customer-service question.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import time
+from pathlib import Path
+
+from ..datasets import ARTICLE_QUESTION, SHIPPED_CORPUS, SHIPPED_DIALOGUES
+from ..errors import UserError
+from ..inference.run import load
+
+# (pre-training steps, fine-tuning steps, vocabulary size); full mode fits in ~5 CPU minutes.
+FULL = dict(pretrain_steps=500, finetune_steps=600, vocab_size=4000)
+QUICK = dict(pretrain_steps=8, finetune_steps=4, vocab_size=3000)
+# Fine-tuning learning rate. These ~1M-parameter models learn 774 short dialogues far better at
+# 3e-3 than at the pre-training default of 1e-3 (measured, 300 steps: held-out answer loss
+# ChatGPT 0.97 -> 0.68, Sora 1.18 -> 0.52 nats/token); 600 steps bring both to the trained answer.
+FINETUNE_LR = "3e-3"
+# ChatGPT packs dialogues into rows as long as its context (256 tokens, about eight dialogues),
+# so 8 rows a step see as many dialogues as Sora's 16 rows of one each.
+FINETUNE_BATCH = {"gpt": "8", "sora": "16"}
+
+
+def run_demo(out: str = "runs/demo", quick: bool = False, *, run) -> None:
+    """The demo's commands one after another, each through ``run(argv) -> exit status`` (the CLI)."""
+
+    def _run(*argv: str) -> None:
+        print(f"\n$ minisora {shlex.join(argv)}", flush=True)
+        if run(list(argv)) != 0:
+            raise UserError(f"The demo stopped: `minisora {argv[0]}` failed (see the message above).")
+
+    settings = QUICK if quick else FULL
+    out_dir = Path(out)
+    if out_dir.exists():  # the demo owns this folder: start it afresh each time
+        if not (out_dir / ".minisora-demo").exists():
+            raise UserError(f"{out_dir} exists and was not made by the demo; pass another --out.")
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    (out_dir / ".minisora-demo").touch()
+    start = time.perf_counter()
+    tok_dir = out_dir / "tokenizer"
+
+    print("== 1. Tokenisation")
+    _run("tokenizer", "train", "--input", str(SHIPPED_CORPUS), "--vocab-size", str(settings["vocab_size"]),
+         "--model-type", "unigram", "--out", str(tok_dir))
+    _run("tokenizer", "encode", "--tokenizer", str(tok_dir), "--pieces", "--text", f"The customer asked: {ARTICLE_QUESTION}")
+
+    steps = str(settings["pretrain_steps"])
+    for model in ("gpt", "sora"):
+        print(f"\n== 2. Pre-training {'ChatGPT' if model == 'gpt' else 'Sora'} (tiny preset)")
+        _run("pretrain", "--model", model, "--preset", "tiny", "--corpus", str(SHIPPED_CORPUS),
+             "--tokenizer", str(tok_dir), "--out", str(out_dir / model), "--steps", steps,
+             "--eval-every", str(max(1, int(steps) // 4)), "--checkpoint-every", steps)
+
+    ft_steps = str(settings["finetune_steps"])
+    for model in ("gpt", "sora"):
+        print(f"\n== 3. Fine-tuning {'ChatGPT' if model == 'gpt' else 'Sora'} on the dialogues")
+        _run("finetune", "--from", str(out_dir / model), "--dialogues", str(SHIPPED_DIALOGUES["train"]),
+             "--out", str(out_dir / f"{model}-chat"), "--steps", ft_steps,
+             "--lr", FINETUNE_LR, "--batch-size", FINETUNE_BATCH[model],
+             "--eval-every", str(max(1, int(ft_steps) // 3)), "--checkpoint-every", ft_steps)
+
+    print("\n== 4. What they learned")
+    for model in ("gpt", "sora"):
+        _run("generate", "--run", str(out_dir / model), "--prompt", "The weather", "--max-new-tokens", "40",
+             "--temperature", "0.8", "--top-k", "40", "--seed", "0")
+    for model in ("gpt", "sora"):
+        chat_run = load(out_dir / f"{model}-chat")
+        answer = chat_run.generate(ARTICLE_QUESTION, max_new_tokens=40, temperature=0.0)
+        print(f"\n{'ChatGPT' if model == 'gpt' else 'Sora'}-chat, asked {ARTICLE_QUESTION}\n  -> {answer}")
+
+    print(f"\ndemo finished in {time.perf_counter() - start:.0f} s; its runs are in {out_dir}/ "
+          f"(try `minisora chat --run {out_dir}/gpt-chat`)")
