@@ -26,7 +26,7 @@ from collections import Counter
 
 from minisora.datasets import SHIPPED_CORPUS
 from minisora.tokenizer import (
-    ASSISTANT_ID, BOS_ID, EOS_ID, MASK_ID, PAD_ID, UNK_ID, USER_ID, Tokenizer, train_tokenizer,
+    ASSISTANT_ID, BOS_ID, EOS_ID, MASK_ID, N_SPECIAL, PAD_ID, UNK_ID, USER_ID, Tokenizer, train_tokenizer,
 )
 
 QUICK = os.environ.get("MINISORA_QUICK") == "1"
@@ -92,11 +92,14 @@ for name, tok in [("unigram", uni), ("bpe", bpe)]:
 # | 7, 8 | `<user>`, `<assistant>` | dialogue turn markers for fine-tuning |
 #
 # Ids 4–8 are *control* symbols: typing the text `[MASK]` gives its letters, never
-# the mask id, so user text cannot forge a turn marker.
+# the mask id, so user text cannot forge a turn marker. `N_SPECIAL` counts the special
+# ids (0–8): code that must avoid them (BERT's random replacement tokens, say) draws
+# from `N_SPECIAL … V−1`. The first ordinary piece, id `N_SPECIAL`, is the newline.
 
 # %%
-for i in range(10):
+for i in range(N_SPECIAL + 1):  # the special ids, then the first piece of text
     print(i, repr(uni.id_to_piece(i)))
+assert uni.id_to_piece(N_SPECIAL) == "\n"
 assert (PAD_ID, UNK_ID, BOS_ID, EOS_ID, MASK_ID, USER_ID, ASSISTANT_ID) == (0, 1, 2, 3, 4, 7, 8)
 assert uni.id_to_piece(MASK_ID) == "[MASK]" and MASK_ID not in uni.encode("[MASK]")
 

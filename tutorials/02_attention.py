@@ -34,7 +34,7 @@
 # Y = \big[\mathrm{head}_1, \dots, \mathrm{head}_H\big]\, W_o .
 # $$
 #
-# `minisora/attention.py` is this and nothing else. Let us take it apart.
+# `minisora/nn/attention.py` is this and nothing else. Let us take it apart.
 
 # %%
 import math
@@ -45,7 +45,9 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from minisora.attention import MultiHeadAttention, attention, causal_mask, init_cache, padding_mask
+from minisora.config import ModelConfig
+from minisora.nn.attention import MultiHeadAttention, attention, causal_mask, padding_mask, write_cache
+from minisora.nn.gpt import ChatGPT
 
 QUICK = os.environ.get("MINISORA_QUICK") == "1"
 np.set_printoptions(precision=3, suppress=True, linewidth=110)
@@ -100,7 +102,7 @@ print("max |ours - jax.nn.dot_product_attention| =", float(jnp.abs(ours - refere
 assert jnp.allclose(ours, reference, atol=1e-5)
 
 # %% [markdown]
-# `tests/test_attention.py` repeats this with no mask, a padding mask, and causal +
+# `tests/nn/test_attention.py` repeats this with no mask, a padding mask, and causal +
 # padding, checks the whole module against Flax's `nnx.MultiHeadAttention` with the
 # same weights, and checks the gradients too.
 #
@@ -166,23 +168,49 @@ print("replacing by finfo.min does not:      ", jax.nn.softmax(jnp.where(jnp.arr
 # earlier tokens cannot see later ones). Recomputing them every step costs $O(t)$
 # projections per step, $O(T^2)$ over a generation. So we keep them.
 #
-# The cache is preallocated, {"k": (B·H, S, D), "v": (B·H, S, D)} with $S$ slots (the
-# heads folded into the batch axis: attention then reads the buffer exactly as it is
-# stored, which keeps XLA from copying it; see `minisora/attention.py`), and
+# The cache is preallocated, {"k": (B·H, S, D), "v": (B·H, S, D)} with $S$ slots per
+# layer (the heads folded into the batch axis: attention then reads the buffer exactly
+# as it is stored, which keeps XLA from copying it; see `minisora/nn/attention.py`), and
 # the new tokens' keys and values are written at a *write index* with
-# `lax.dynamic_update_slice`. Its shapes never change, so one compiled step serves every
-# position, and inside `jit`/`lax.scan` the write happens in place (this is how Hugging
-# Face's Flax GPT-2 does it too). The unwritten slots hold zeros and must be masked:
-# query at slot $i$ sees slots $\le i$.
+# `lax.dynamic_update_slice` — that is `write_cache(cache, k, v, index)`. Its shapes never
+# change, so one compiled step serves every position, and inside `jit`/`lax.scan` the
+# write happens in place (this is how Hugging Face's Flax GPT-2 does it too). The
+# unwritten slots hold zeros and must be masked: query at slot $i$ sees slots $\le i$.
 #
-# `mha.cached(x, cache, index, mask)` serves both phases of decoding: *prefill* (the
-# whole prompt at index 0) and *step* (one token at index $t$).
+# We do not invent the buffers here: the decoder of chapter 5 makes them.
+# `ChatGPT.init_state(batch, cache_len)` is its empty decoding state — one (B·H, S, D)
+# key buffer and one value buffer per layer, plus the write index. A one-layer ChatGPT of
+# our width and heads gives exactly the cache our `mha` needs:
 
 # %%
 S, P = 8, 4  # slots in the cache, prompt length
 slots = jnp.arange(S)
-cache = init_cache(B, H, S, D)
-print("empty cache", {name: c.shape for name, c in cache.items()}, "  (B·H, S, D)")
+gpt = ChatGPT(ModelConfig(family="gpt", vocab_size=32, d_model=C, n_heads=H, n_layers=1, d_ff=4 * C, max_len=S),
+              rngs=nnx.Rngs(0))
+state = gpt.init_state(B, S)
+print("decoding state", {name: [b.shape for b in buf] if isinstance(buf, tuple) else buf.shape
+                         for name, buf in state.items()})
+cache = {"k": state["k"][0], "v": state["v"][0]}  # layer 0's buffers: (B·H, S, D) zeros
+print("empty cache   ", {name: c.shape for name, c in cache.items()}, "  (B·H, S, D)")
+
+# %% [markdown]
+# `write_cache` is the whole update. Row $b$'s head $h$ lives at entry $b \cdot H + h$:
+# fold the (B, H, T, D) keys and values of the prompt into (B·H, T, D) and write them
+# at index 0 — slots 0..P−1 fill, the rest stay zero:
+
+# %%
+fold = lambda a: a.reshape(B * H, *a.shape[2:])  # (B, H, T, D) -> (B·H, T, D)
+_, k_prompt, v_prompt = mha.heads(x[:, :P])
+written = write_cache(cache, fold(k_prompt), fold(v_prompt), 0)
+print("slots holding a key, entry 0:", np.asarray(jnp.abs(written["k"][0]).sum(-1) > 0).astype(int))
+assert jnp.array_equal(written["k"][:, :P], fold(k_prompt)) and not written["k"][:, P:].any()
+
+# %% [markdown]
+# `mha.cached(x, cache, index, mask)` calls `write_cache` and then attends over all $S$
+# slots. It serves both phases of decoding: *prefill* (the whole prompt at index 0) and
+# *step* (one token at index $t$).
+
+# %%
 y_prefill, cache = mha.cached(x[:, :P], cache, 0, (slots[None, :] <= jnp.arange(P)[:, None])[None, None])
 outputs = [y_prefill]
 for t in range(P, T):  # one token at a time
@@ -201,7 +229,21 @@ assert jnp.allclose(cached, full, atol=1e-5)
 
 # %%
 N_gpt2, C_gpt2, S_gpt2 = 12, 768, 1024
-print(f"{2 * N_gpt2 * S_gpt2 * C_gpt2 * 4 / 2**20:.0f} MiB per sequence")
+kv_bytes = 2 * N_gpt2 * S_gpt2 * C_gpt2 * 4
+print(f"{kv_bytes / 2**20:.0f} MiB per sequence")
+
+# %% [markdown]
+# `minisora.nn.state_bytes(config, prompt_len, new_tokens)` measures the real decoding
+# state from its shapes alone (nothing is allocated): the same key/value buffers, plus a
+# few bytes of bookkeeping per slot (the write index, each row's position, the pad mask).
+
+# %%
+from minisora.config import config_from_preset  # noqa: E402
+from minisora.nn import state_bytes  # noqa: E402
+
+measured = state_bytes(config_from_preset("gpt", "gpt2-small"), prompt_len=1, new_tokens=S_gpt2 - 1)
+print(f"state_bytes: {measured / 2**20:.2f} MiB, of which key/value buffers {kv_bytes / 2**20:.2f} MiB")
+assert kv_bytes <= measured < kv_bytes + 64 * S_gpt2
 
 # %% [markdown]
 # Chapter 5 builds the causal decoder from these blocks, with `prefill` and `step`

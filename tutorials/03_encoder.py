@@ -12,7 +12,7 @@
 #
 # The article's "Sora" starts with a BERT-style encoder. It is a stack of the attention
 # layers of chapter 2 *without* the causal mask: every token reads every other token,
-# those before it and those after it. `minisora/encoder.py` follows BERT's layout:
+# those before it and those after it. `minisora/nn/encoder.py` follows BERT's layout:
 #
 # $$
 # \begin{aligned}
@@ -36,16 +36,18 @@ import numpy as np
 import optax
 from flax import nnx
 
-from minisora.encoder import Encoder
-from minisora.losses import next_token_loss
-from minisora.lstm import LSTMCell, unroll
-from minisora.models import ModelConfig, config_from_preset, count_params, create
-from minisora.tokenizer import BOS_ID, PAD_ID
+from minisora.config import ModelConfig, config_from_preset
+from minisora.nn import count_params, create
+from minisora.nn.attention import positions_from_mask
+from minisora.nn.encoder import Encoder
+from minisora.nn.lstm import LSTMCell, unroll
+from minisora.tokenizer import BOS_ID, N_SPECIAL, PAD_ID
+from minisora.training.losses import next_token_loss
 
 QUICK = os.environ.get("MINISORA_QUICK") == "1"
-config = ModelConfig(model="sora", vocab_size=32, d_model=32, n_heads=4, n_layers=2, d_ff=64, max_len=32, d_lstm=32)
+config = ModelConfig(family="sora", vocab_size=32, d_model=32, n_heads=4, n_layers=2, d_ff=64, max_len=32, d_lstm=32)
 enc = Encoder(config, nnx.Rngs(0))
-ids = jax.random.randint(jax.random.key(1), (2, 8), 9, config.vocab_size)  # (B, T); ids 0..8 are special
+ids = jax.random.randint(jax.random.key(1), (2, 8), N_SPECIAL, config.vocab_size)  # (B, T); ids 0..8 are special
 hidden = enc(ids)
 print("ids", ids.shape, "-> hidden", hidden.shape, "-> MLM logits", enc.mlm_logits(hidden).shape)
 
@@ -61,7 +63,7 @@ print("ids", ids.shape, "-> hidden", hidden.shape, "-> MLM logits", enc.mlm_logi
 # %%
 bert_base = config_from_preset("sora", "bert-base")
 shapes = nnx.eval_shape(lambda: Encoder(bert_base, nnx.Rngs(0), mlm_head=False))
-for name in ("tok_embed", "pos_embed", "seg_embed", "embed_ln", "blocks", "pooler"):
+for name in ("tok_embed", "pos_embed", "seg_embed", "ln_embed", "blocks", "pooler"):
     print(f"{name:10s} {count_params(nnx.state(getattr(shapes, name), nnx.Param)):>12,d}")
 print(f"{'total':10s} {count_params(shapes):>12,d}")
 assert count_params(shapes) == 109_482_240
@@ -78,7 +80,7 @@ def moved_by(model, ids, mask=None):
     base = model(ids, mask)
     rows = []
     for j in range(ids.shape[1]):
-        other = ids.at[0, j].set(9 + (ids[0, j] - 9 + 1) % (config.vocab_size - 9))
+        other = ids.at[0, j].set(N_SPECIAL + (ids[0, j] - N_SPECIAL + 1) % (config.vocab_size - N_SPECIAL))
         rows.append(np.asarray(jnp.abs(model(other, mask) - base).max(axis=-1)[0] > 1e-6))
     return np.array(rows)
 
@@ -115,7 +117,7 @@ class ArticleSora(nnx.Module):
 
 
 def random_batch(key, T=16):
-    return jax.random.randint(key, (32, T), 9, config.vocab_size)  # uniform over 23 real ids
+    return jax.random.randint(key, (32, T), N_SPECIAL, config.vocab_size)  # uniform over the 23 real ids
 
 
 def train(model, loss_fn, steps):
@@ -135,7 +137,7 @@ def train(model, loss_fn, steps):
 
 
 steps = 800 if QUICK else 1500
-floor = float(np.log(config.vocab_size - 9))  # log V of the random tokens
+floor = float(np.log(config.vocab_size - N_SPECIAL))  # log V of the random tokens
 leaky = train(ArticleSora(config, nnx.Rngs(0)), lambda m, x: next_token_loss(m(x), x), steps)
 print(f"random tokens: no honest model beats log V = {floor:.2f} nats/token")
 print(f"the article's BERT -> LSTM chain after {steps} steps: {leaky:.2f} nats/token  <- it reads the answer")
@@ -145,7 +147,7 @@ assert leaky < 0.5 * floor
 # A loss below what the data allows is the signature of a leak. At generation time the
 # future token is not there to read, so such a model produces garbage.
 #
-# **The fix** (`minisora/sora.py`): let the bidirectional encoder read only the *prompt* —
+# **The fix** (`minisora/nn/sora.py`): let the bidirectional encoder read only the *prompt* —
 # all of it is given, so seeing "the future" of the prompt is fine — and make the LSTM a
 # *decoder* that reads the previous output token plus an attention read over the
 # encoder's outputs. The same random data cannot be predicted by it: split each row
@@ -177,7 +179,7 @@ alone = ids[:1, :5]  # (1, 5)
 padded = jnp.concatenate([jnp.full((1, 3), PAD_ID), alone], axis=1)  # (1, 8): 3 pads on the left
 mask = jnp.array([[0, 0, 0, 1, 1, 1, 1, 1]])
 h_alone, h_padded = enc(alone), enc(padded, mask)
-print("positions:", np.asarray(jnp.maximum(jnp.cumsum(mask, axis=1) - 1, 0))[0])
+print("positions:", np.asarray(positions_from_mask(mask))[0])  # cumsum(mask) − 1, pads at 0
 err = float(jnp.abs(h_padded[:, 3:] - h_alone).max())
 print(f"max |padded − alone| on the real tokens: {err:.1e}")
 assert err < 1e-5
@@ -203,12 +205,12 @@ mlm = enc.mlm
 z = jax.nn.gelu(hidden @ mlm.transform.kernel[...] + mlm.transform.bias[...], approximate=False)
 mu, var = z.mean(-1, keepdims=True), z.var(-1, keepdims=True)
 z = (z - mu) / jnp.sqrt(var + config.layer_norm_eps) * mlm.ln.scale[...] + mlm.ln.bias[...]
-by_hand = z @ enc.tok_embed.embedding[...].T + mlm.bias[...]
+by_hand = z @ enc.tok_embed.embedding[...].T + mlm.vocab_bias[...]
 err = float(jnp.abs(by_hand - enc.mlm_logits(hidden)).max())
 print(f"MLM logits {by_hand.shape}; max |by hand − module| = {err:.1e}")
 assert err < 1e-4
 
 # %% [markdown]
-# `tests/test_hf_import_bert.py` goes further: it builds a randomly initialised
+# `tests/tools/test_hf_bert.py` goes further: it builds a randomly initialised
 # Hugging Face `BertModel` and `BertForMaskedLM`, loads their weights into this encoder
 # and checks hidden states, pooler output and MLM logits agree to 1e-4.

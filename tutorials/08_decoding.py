@@ -151,8 +151,8 @@ for T in (0.0, 1.0, 3.0, 10.0):
 # produced a stop token as done (they emit padding from then on), and steps the model:
 
 # %%
-print(inspect.getsource(decode._emit))
-print(inspect.getsource(decode._steps))
+print(inspect.getsource(decode.emit_token))
+print(inspect.getsource(decode.scan_steps))
 
 # %% [markdown]
 # `lax.scan` compiles the body once and runs it $N$ times inside XLA: no Python per token,

@@ -63,7 +63,7 @@ def sampling_params(vocab_size: int, temperature: float = 1.0, top_k: int | None
 # --- the loop ------------------------------------------------------------------------------
 
 
-def _emit(z, t, done, key, sampling: Sampling, stop_ids, greedy: bool):
+def emit_token(z, t, done, key, sampling: Sampling, stop_ids, greedy: bool):
     """Token y_t (B,) from logits z_t (B, V); rows already done emit PAD. Returns (y_t, done)."""
     if greedy:  # a static choice: no sort, no random numbers
         y = argmax_token(z)
@@ -75,16 +75,16 @@ def _emit(z, t, done, key, sampling: Sampling, stop_ids, greedy: bool):
 
 
 @partial(jax.jit, static_argnames=("graphdef", "cache_len", "greedy"))
-def _start(graphdef, params, prompt_ids, prompt_mask, key, sampling, stop_ids, *, cache_len, greedy):
+def first_token(graphdef, params, prompt_ids, prompt_mask, key, sampling, stop_ids, *, cache_len, greedy):
     """Prefill and the first token: -> carry (state, y_0 (B,), done (B,))."""
     z, state = nn.prefill(graphdef, params, prompt_ids, prompt_mask, cache_len)  # z (B, V)
     done = jnp.zeros(prompt_ids.shape[0], bool)
-    y, done = _emit(z, 0, done, key, sampling, stop_ids, greedy)
+    y, done = emit_token(z, 0, done, key, sampling, stop_ids, greedy)
     return state, y, done
 
 
 @partial(jax.jit, static_argnames=("graphdef", "n", "greedy"), donate_argnames=("carry",))
-def _steps(graphdef, params, carry, t0, key, sampling, stop_ids, *, n, greedy):
+def scan_steps(graphdef, params, carry, t0, key, sampling, stop_ids, *, n, greedy):
     """n steps of the scan from token index t0: carry -> (carry, tokens (B, n)).
 
     The carry is donated: its cache buffers are reused, so a streamed chunk updates them in place.
@@ -93,7 +93,7 @@ def _steps(graphdef, params, carry, t0, key, sampling, stop_ids, *, n, greedy):
     def body(carry, t):
         state, y, done = carry
         z, state = nn.step(graphdef, params, state, y)  # z (B, V)
-        y, done = _emit(z, t, done, key, sampling, stop_ids, greedy)
+        y, done = emit_token(z, t, done, key, sampling, stop_ids, greedy)
         return (state, y, done), y
 
     carry, ys = jax.lax.scan(body, carry, t0 + jnp.arange(n))  # ys (n, B)
@@ -108,10 +108,10 @@ def decode_cached(graphdef, params, prompt_ids, prompt_mask, key, sampling, stop
     updates it in place instead of stacking a copy per step.
     """
     N = max_new_tokens
-    carry = _start(graphdef, params, prompt_ids, prompt_mask, key, sampling, stop_ids,
+    carry = first_token(graphdef, params, prompt_ids, prompt_mask, key, sampling, stop_ids,
                    cache_len=prompt_ids.shape[1] + N, greedy=greedy)
     y_0 = carry[1]
-    _, ys = _steps(graphdef, params, carry, 1, key, sampling, stop_ids, n=N - 1, greedy=greedy)
+    _, ys = scan_steps(graphdef, params, carry, 1, key, sampling, stop_ids, n=N - 1, greedy=greedy)
     return jnp.concatenate([y_0[:, None], ys], axis=1)  # (B, N)
 
 
@@ -148,7 +148,7 @@ def decode_uncached(graphdef, params, prompt_ids, prompt_mask, key, sampling, st
 
     def body(carry, t):
         buf, done = carry
-        y, done = _emit(next_logits(buf, t), t, done, key, sampling, stop_ids, greedy)
+        y, done = emit_token(next_logits(buf, t), t, done, key, sampling, stop_ids, greedy)
         return (write(buf, y, t), done), y
 
     _, ys = jax.lax.scan(body, (buf, jnp.zeros(B, bool)), jnp.arange(N))  # ys (N, B)
@@ -235,7 +235,7 @@ def stream(graphdef, params, prompts, config, *, max_new_tokens: int = 100, temp
     """
     ids, mask, sampling = prepare(prompts, config, max_new_tokens, temperature, top_k, top_p, warn)
     key, stops, greedy = jax.random.key(seed), np.asarray(stop_ids, np.int32), float(temperature) == 0.0
-    carry = _start(graphdef, params, ids, mask, key, sampling, stops,
+    carry = first_token(graphdef, params, ids, mask, key, sampling, stops,
                    cache_len=ids.shape[1] + max_new_tokens, greedy=greedy)
     return _chunks(graphdef, params, carry, key, sampling, stops, max_new_tokens, chunk, greedy)
 
@@ -246,6 +246,6 @@ def _chunks(graphdef, params, carry, key, sampling, stops, max_new_tokens, chunk
     t = 1
     while t < max_new_tokens and not bool(np.all(carry[2])):
         n = min(chunk, max_new_tokens - t)
-        carry, ys = _steps(graphdef, params, carry, t, key, sampling, stops, n=n, greedy=greedy)
+        carry, ys = scan_steps(graphdef, params, carry, t, key, sampling, stops, n=n, greedy=greedy)
         yield np.asarray(ys)
         t += n

@@ -1,7 +1,7 @@
 """Performance helpers the model files call by name.
 
 Each computes exactly what its one-line equation says; the reason it is written this way,
-and what it bought, is measured in docs/performance.md ("What each CPU change bought").
+and what it bought, is measured in docs/performance.md ("What each change bought").
 Nothing here changes a number: tests/nn/test_fast.py checks each against the plain expression.
 """
 

@@ -46,7 +46,7 @@ def on_one_vector(tx: optax.GradientTransformation) -> optax.GradientTransformat
     """``tx`` applied to all parameters flattened into one vector: the same numbers.
 
     Why: a few big elementwise ops instead of ~10 small ones per tensor, which is cheaper for
-    small models on CPU (docs/performance.md, "What each CPU change bought").
+    small models on CPU (docs/performance.md, "What each change bought").
     """
     return optax.flatten(tx)
 

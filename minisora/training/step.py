@@ -50,7 +50,7 @@ def keep_freed_memory() -> None:
     """Let glibc keep freed memory for reuse instead of handing it back to the OS.
 
     Why: XLA:CPU allocates a step's scratch space on every call, and blocks over 32 MB would
-    get a fresh mmap each time, page-faulted and zeroed anew (docs/performance.md, "malloc").
+    get a fresh mmap each time, page-faulted and zeroed anew (docs/performance.md, "What each change bought", item 2).
     """
     import ctypes
     import ctypes.util

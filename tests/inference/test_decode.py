@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from minisora import decode, models
+from minisora import nn
+from minisora.config import ModelConfig
 from minisora.errors import UserError
-from minisora.models import ModelConfig
-from minisora.tokenizer import BOS_ID, EOS_ID, PAD_ID
+from minisora.inference import chat, decode
+from minisora.tokenizer import BOS_ID, EOS_ID, PAD_ID, pad_rows
 
 
 class ToyLM(nnx.Module):
@@ -39,7 +40,7 @@ class ToyLM(nnx.Module):
         return self.head(jnp.tanh(s / (n + 1)[:, None])), (s, n + 1)
 
 
-TOY = ModelConfig(model="gpt", vocab_size=50, d_model=16, max_len=64)
+TOY = ModelConfig(family="gpt", vocab_size=50, d_model=16, max_len=64)
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +50,8 @@ def toy():
 
 
 def _real(kind):
-    cfg = ModelConfig(model=kind, vocab_size=60, d_model=32, n_heads=2, n_layers=1, d_ff=64, max_len=48, d_lstm=32)
-    graphdef, params = nnx.split(models.create(cfg, seed=1))
+    cfg = ModelConfig(family=kind, vocab_size=60, d_model=32, n_heads=2, n_layers=1, d_ff=64, max_len=48, d_lstm=32)
+    graphdef, params = nnx.split(nn.create(cfg, seed=1))
     return graphdef, params, cfg
 
 
@@ -119,7 +120,7 @@ def test_stop_token_ends_its_row_only(toy):
     prompts = _prompts(3, LENGTHS, cfg.vocab_size)
     free = decode.generate(graphdef, params, prompts, cfg, max_new_tokens=N_NEW, temperature=0.0, stop_ids=())
     stop = free[0][3]  # make row 0's fourth token the stop token
-    ids, mask = decode.pad_left(prompts, 16)
+    ids, mask = pad_rows(prompts, 16, left=True)
     raw = np.asarray(decode.decode_cached(
         graphdef, params, ids, mask, jax.random.key(0), decode.sampling_params(cfg.vocab_size, 0.0),
         np.array([stop], np.int32), max_new_tokens=N_NEW, greedy=True))
@@ -186,12 +187,12 @@ def test_cache_is_updated_in_place(batch):
     """The compiled scan never copies a cache buffer: each step writes one slot in place.
 
     (With a (B, H, S, D) cache and B = 1, XLA:CPU copied every buffer three times per step.)"""
-    cfg = ModelConfig(model="gpt", vocab_size=60, d_model=32, n_heads=2, n_layers=2, d_ff=64, max_len=48)
-    graphdef, params = nnx.split(models.create(cfg, seed=1))
-    ids, mask = decode.pad_left(_prompts(3, [5] * batch, 60), 8)
+    cfg = ModelConfig(family="gpt", vocab_size=60, d_model=32, n_heads=2, n_layers=2, d_ff=64, max_len=48)
+    graphdef, params = nnx.split(nn.create(cfg, seed=1))
+    ids, mask = pad_rows(_prompts(3, [5] * batch, 60), 8, left=True)
     key, sampling, stops = jax.random.key(0), decode.sampling_params(60, 0.0), np.asarray([EOS_ID], np.int32)
-    carry = decode._start(graphdef, params, ids, mask, key, sampling, stops, cache_len=40, greedy=True)
-    hlo = decode._steps.lower(graphdef, params, carry, 1, key, sampling, stops, n=8, greedy=True).compile().as_text()
+    carry = decode.first_token(graphdef, params, ids, mask, key, sampling, stops, cache_len=40, greedy=True)
+    hlo = decode.scan_steps.lower(graphdef, params, carry, 1, key, sampling, stops, n=8, greedy=True).compile().as_text()
     cache_shape = ",".join(map(str, carry[0]["k"][0].shape))  # "B·H,S,D"
     assert f"f32[{cache_shape}]" in hlo  # the buffer is there...
     # ...and no copy produces it, nor the same bytes under another shape (a unit axis added or dropped)
@@ -250,12 +251,12 @@ def test_chat_context_drops_oldest_turns():
 
     history = [([10, 11], [12]), ([13], [14, 15]), ([16], [17])]
     turn = lambda q, a: [USER_ID, *q, ASSISTANT_ID, *a, EOS_ID]
-    assert decode.chat_context(history, [20], 100) == turn([10, 11], [12]) + turn([13], [14, 15]) + turn([16], [17]) + [
+    assert chat.chat_context(history, [20], 100) == turn([10, 11], [12]) + turn([13], [14, 15]) + turn([16], [17]) + [
         USER_ID, 20, ASSISTANT_ID]
     # turns of 6, 6 and 5 tokens plus 3: a room of 15 drops the oldest turn
-    assert decode.chat_context(history, [20], 15) == turn([13], [14, 15]) + turn([16], [17]) + [USER_ID, 20, ASSISTANT_ID]
-    assert decode.chat_context(history, [20], 3) == [USER_ID, 20, ASSISTANT_ID]
-    assert decode.chat_context([], [20, 21, 22, 23], 4) == [USER_ID, 22, 23, ASSISTANT_ID]  # the question's end
+    assert chat.chat_context(history, [20], 15) == turn([13], [14, 15]) + turn([16], [17]) + [USER_ID, 20, ASSISTANT_ID]
+    assert chat.chat_context(history, [20], 3) == [USER_ID, 20, ASSISTANT_ID]
+    assert chat.chat_context([], [20, 21, 22, 23], 4) == [USER_ID, 22, 23, ASSISTANT_ID]  # the question's end
 
 
 # --- the commands ------------------------------------------------------------------------------
@@ -264,14 +265,14 @@ def test_chat_context_drops_oldest_turns():
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A run directory as training leaves it: config, tokenizer, one checkpoint (random weights)."""
-    from minisora.run import write_run
+    from minisora.training.rundir import write_run
     from minisora.tokenizer import train_tokenizer
 
     root = tmp_path_factory.mktemp("runs")
     tok = train_tokenizer(["the quick brown fox jumps over the lazy dog? " * 20], root / "tok", vocab_size=300,
                           model_type="char", from_text=True)
-    cfg = ModelConfig(model="gpt", vocab_size=tok.vocab_size, d_model=32, n_heads=2, n_layers=1, d_ff=64, max_len=48)
-    write_run(root / "gpt", models.create(cfg, seed=2), cfg, data={}, tokenizer=tok)
+    cfg = ModelConfig(family="gpt", vocab_size=tok.vocab_size, d_model=32, n_heads=2, n_layers=1, d_ff=64, max_len=48)
+    write_run(root / "gpt", nn.create(cfg, seed=2), cfg, data={}, tokenizer=tok)
     return root / "gpt"
 
 
@@ -285,7 +286,7 @@ def _cli(argv, capsys):
 
 def test_generate_command_streams_what_generate_text_returns(run_dir, capsys):
     import minisora
-    from minisora.decode import generate_text
+    from minisora.inference.chat import generate_text
 
     handle = minisora.load(run_dir)
     expected = generate_text(handle, "the fox", max_new_tokens=N_NEW, temperature=0.0)
@@ -320,7 +321,7 @@ def test_commands_refuse_a_run_without_a_model(tmp_path, capsys):
         assert code == 2 and err.count("\n") == 1
     untrained = tmp_path / "untrained"
     untrained.mkdir()
-    (untrained / "config.json").write_text('{"model": {"model": "gpt"}, "train": null}')
+    (untrained / "config.json").write_text('{"model": {"family": "gpt"}, "train": null}')
     code, _, err = _cli(["generate", "--run", str(untrained)], capsys)
     assert code == 2 and "checkpoint" in err and err.count("\n") == 1
 
@@ -336,7 +337,7 @@ def test_chat_keeps_history_resets_and_quits(run_dir, capsys, monkeypatch):
     room = decode.prompt_room(handle.config, 8)
 
     def answer(history, q):
-        ctx = decode.chat_context(history, tok.encode(q), room)
+        ctx = chat.chat_context(history, tok.encode(q), room)
         return decode.generate(graphdef, params, [ctx], handle.config, max_new_tokens=8, temperature=0.0)[0]
 
     a1 = answer([], "the fox")
@@ -357,14 +358,12 @@ def test_chat_keeps_history_resets_and_quits(run_dir, capsys, monkeypatch):
 
 
 def test_state_bytes_grow_for_the_cache_not_for_the_lstm():
-    from minisora.bench import decode_state_bytes
-
-    gpt = ModelConfig(model="gpt", vocab_size=60, d_model=32, n_heads=2, n_layers=3, d_ff=64, max_len=48)
-    sizes = [decode_state_bytes(gpt, 5, n) for n in (64, 256, 1024)]
+    gpt = ModelConfig(family="gpt", vocab_size=60, d_model=32, n_heads=2, n_layers=3, d_ff=64, max_len=48)
+    sizes = [nn.state_bytes(gpt, 5, n) for n in (64, 256, 1024)]
     per_token = 2 * 3 * 32 * 4 + 1  # k and v of every layer in float32, plus the slot's "real" flag
     assert sizes[2] - sizes[1] == 768 * per_token and sizes[1] - sizes[0] == 192 * per_token
-    sora = gpt.replace(model="sora", d_lstm=16)
-    assert len({decode_state_bytes(sora, 5, n) for n in (64, 256, 1024)}) == 1
+    sora = gpt.replace(family="sora", d_lstm=16)
+    assert len({nn.state_bytes(sora, 5, n) for n in (64, 256, 1024)}) == 1
 
 
 def test_bench_decode_json(capsys):

@@ -1,7 +1,7 @@
 """The bidirectional encoder: bidirectionality, padding, left padding, BERT-base size.
 
 Exactness against a published implementation (Hugging Face BertModel /
-BertForMaskedLM with copied weights) is in test_hf_import_bert.py.
+BertForMaskedLM with copied weights) is in tests/tools/test_hf_bert.py.
 """
 
 import jax
@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from minisora.encoder import Encoder, positions_from_mask
+from minisora.config import ModelConfig, config_from_preset
 from minisora.errors import UserError
-from minisora.models import ModelConfig, config_from_preset, count_params
+from minisora.nn import count_params
+from minisora.nn.attention import positions_from_mask
+from minisora.nn.encoder import Encoder
 
-CFG = ModelConfig(model="sora", vocab_size=40, d_model=16, n_heads=2, n_layers=2, d_ff=32, max_len=12, pooler=True)
+CFG = ModelConfig(family="sora", vocab_size=40, d_model=16, n_heads=2, n_layers=2, d_ff=32, max_len=12, pooler=True)
 
 
 @pytest.fixture(scope="module")

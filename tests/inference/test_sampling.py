@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minisora import sampling
+from minisora.inference import sampling
 
 
 def _softmax(z):

@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from minisora.models import ModelConfig, create
-from minisora.sora import Sora
+from minisora.config import ModelConfig
+from minisora.nn import create
+from minisora.nn.sora import Sora
 from minisora.tokenizer import BOS_ID
 
-CFG = ModelConfig(model="sora", vocab_size=48, d_model=16, n_heads=2, n_layers=2, d_ff=32, max_len=16, d_lstm=12)
+CFG = ModelConfig(family="sora", vocab_size=48, d_model=16, n_heads=2, n_layers=2, d_ff=32, max_len=16, d_lstm=12)
 B, S, T = 2, 6, 7
 
 
@@ -135,9 +136,9 @@ def test_one_decoder_step_equals_reference_layers(model):
 
     C, H = CFG.d_model, CFG.d_lstm
     ref_lstm = nnx.OptimizedLSTMCell(2 * C, H, rngs=nnx.Rngs(0))
-    ref_lstm.dense_i.kernel[...] = model.cell.lstm.W.kernel[...]
-    ref_lstm.dense_h.kernel[...] = model.cell.lstm.U.kernel[...]
-    ref_lstm.dense_h.bias[...] = model.cell.lstm.U.bias[...]
+    ref_lstm.dense_i.kernel[...] = model.cell.lstm.x_gates.kernel[...]
+    ref_lstm.dense_h.kernel[...] = model.cell.lstm.h_gates.kernel[...]
+    ref_lstm.dense_h.bias[...] = model.cell.lstm.h_gates.bias[...]
     E = model.encoder.tok_embed.embedding[...]
 
     def layer_norm(x, ln):  # (x − mean) / √(var + ε) · γ + β, by hand
@@ -145,18 +146,18 @@ def test_one_decoder_step_equals_reference_layers(model):
         z = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + CFG.layer_norm_eps)
         return z * np.asarray(ln.scale[...]) + np.asarray(ln.bias[...])
 
-    x = jnp.concatenate([layer_norm(E[token], model.ln_e), state["h_tilde"]], axis=-1).astype(jnp.float32)
+    x = jnp.concatenate([layer_norm(E[token], model.ln_in), state["h_tilde"]], axis=-1).astype(jnp.float32)
     (c_t, h_t), _ = ref_lstm((state["c"], state["h"]), x)
 
-    keys = state["enc"] @ model.W_a.kernel[...]  # (B, S, H)
+    keys = state["enc"] @ model.key.kernel[...]  # (B, S, H)
     scores = np.einsum("bh,bsh->bs", h_t, keys) / np.sqrt(H)
     scores = np.where(mask == 1, scores, -np.inf)  # pads get exactly zero weight
     alpha = np.exp(scores - scores.max(-1, keepdims=True))
     alpha /= alpha.sum(-1, keepdims=True)
     ctx = np.einsum("bs,bsc->bc", alpha, state["enc"])
-    W_o, b_o = model.cell.W_o.kernel[...], model.cell.W_o.bias[...]
+    W_o, b_o = model.cell.out.kernel[...], model.cell.out.bias[...]
     h_tilde = jnp.tanh(jnp.concatenate([h_t, ctx], -1) @ W_o + b_o)
-    ref_logits = layer_norm(h_tilde, model.ln_f) @ np.asarray(E, np.float64).T + model.b_v[...]
+    ref_logits = layer_norm(h_tilde, model.ln_f) @ np.asarray(E, np.float64).T + model.vocab_bias[...]
 
     np.testing.assert_allclose(new["h"], h_t, atol=1e-5)
     np.testing.assert_allclose(new["c"], c_t, atol=1e-5)
@@ -170,10 +171,10 @@ def test_initial_state_is_the_masked_mean(model):
     src = _ids(14, (1, S))
     mask = jnp.array([[0, 0, 1, 1, 1, 1]])
     enc = m.encoder(src, mask)
-    state = m._start(enc, mask)
+    state = m.start(enc, mask)
     m_bar = enc[0, 2:].mean(axis=0)
-    np.testing.assert_allclose(state["h"][0], jnp.tanh(m_bar @ m.W_h.kernel[...] + m.W_h.bias[...]), atol=1e-6)
-    np.testing.assert_allclose(state["c"][0], m_bar @ m.W_c.kernel[...] + m.W_c.bias[...], atol=1e-6)
+    np.testing.assert_allclose(state["h"][0], jnp.tanh(m_bar @ m.init_h.kernel[...] + m.init_h.bias[...]), atol=1e-6)
+    np.testing.assert_allclose(state["c"][0], m_bar @ m.init_c.kernel[...] + m.init_c.bias[...], atol=1e-6)
 
 
 def test_bfloat16_compute_keeps_the_lstm_memory_in_float32(model):

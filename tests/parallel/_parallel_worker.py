@@ -102,7 +102,7 @@ def decoding(model_name: str, spec: str) -> dict:
                                                    max_new_tokens=12, greedy=temperature == 0.0)
         result[name] = (np.asarray(run(params, ids, mask)).tolist(), np.asarray(run(*sharded)).tolist())
     p, i, m = sharded
-    state, _, _ = decode._start(graphdef, p, i, m, key, decode.sampling_params(V, 0.0), stops, cache_len=20, greedy=True)
+    state, _, _ = decode.first_token(graphdef, p, i, m, key, decode.sampling_params(V, 0.0), stops, cache_len=20, greedy=True)
     rows = [x for x in jax.tree.leaves(state) if x.ndim and x.shape[0] % 8 == 0]
     result["state_rows_split"] = bool(rows) and all(
         x.addressable_shards[0].data.shape[0] * mesh.shape["data"] * mesh.shape["fsdp"] == x.shape[0] for x in rows)

@@ -6,16 +6,21 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from minisora.attention import (
+from minisora.nn.attention import (
     MultiHeadAttention,
     attention,
     causal_mask,
-    init_cache,
     padding_mask,
 )
 
 B, T, H, D = 2, 7, 3, 8
 C = H * D
+
+
+def empty_cache(batch, n_heads, cache_len, head_dim, dtype=jnp.float32):
+    """A per-layer key/value cache of zeros, {"k", "v"} of (B·H, S, D), the layout attention.py documents."""
+    shape = (batch * n_heads, cache_len, head_dim)
+    return {"k": jnp.zeros(shape, dtype), "v": jnp.zeros(shape, dtype)}
 
 
 def _qkv(seed=0, Tk=T):
@@ -110,7 +115,7 @@ def test_cache_prefill_then_steps_equals_full_causal_attention():
 
     S, P = T + 3, 4  # more slots than tokens: unwritten slots must stay invisible
     slots = jnp.arange(S)
-    cache = init_cache(B, H, S, D)
+    cache = empty_cache(B, H, S, D)
     # prefill P tokens at index 0: query p sees slots <= p
     y, cache = m.cached(x[:, :P], cache, 0, (slots[None, :] <= jnp.arange(P)[:, None])[None, None])
     outs = [y]
@@ -140,7 +145,7 @@ def test_cache_step_inside_jit_scan():
             y, cache = mod.cached(x_t[:, None], cache, t, (jnp.arange(T) <= t)[None, None, None, :])
             return cache, y[:, 0]
 
-        _, ys = jax.lax.scan(body, init_cache(B, H, T, D), (jnp.arange(T), x.transpose(1, 0, 2)))
+        _, ys = jax.lax.scan(body, empty_cache(B, H, T, D), (jnp.arange(T), x.transpose(1, 0, 2)))
         return ys.transpose(1, 0, 2)
 
     np.testing.assert_allclose(run(params, x), full, atol=1e-5, rtol=1e-5)

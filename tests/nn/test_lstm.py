@@ -5,30 +5,30 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from minisora.lstm import LSTMCell, unroll
+from minisora.nn.lstm import LSTMCell, unroll
 
 D_IN, H, B, T = 5, 7, 3, 50
 
 
 def _flax_reference(cell: LSTMCell) -> nnx.OptimizedLSTMCell:
-    """Flax's cell holding our weights: its dense_i / dense_h are our W / U (same i, f, g, o order)."""
+    """Flax's cell holding our weights: its dense_i / dense_h are our x_gates / h_gates (W / U) (same i, f, g, o order)."""
     ref = nnx.OptimizedLSTMCell(D_IN, H, rngs=nnx.Rngs(123))
-    ref.dense_i.kernel[...] = cell.W.kernel[...]
-    ref.dense_h.kernel[...] = cell.U.kernel[...]
-    ref.dense_h.bias[...] = cell.U.bias[...]
+    ref.dense_i.kernel[...] = cell.x_gates.kernel[...]
+    ref.dense_h.kernel[...] = cell.h_gates.kernel[...]
+    ref.dense_h.bias[...] = cell.h_gates.bias[...]
     return ref
 
 
 def test_forget_bias_starts_at_one():
     cell = LSTMCell(D_IN, H, rngs=nnx.Rngs(0))
-    b = np.asarray(cell.U.bias[...]).reshape(4, H)  # rows: i, f, g, o
+    b = np.asarray(cell.h_gates.bias[...]).reshape(4, H)  # rows: i, f, g, o
     np.testing.assert_array_equal(b, np.stack([np.zeros(H), np.ones(H), np.zeros(H), np.zeros(H)]))
 
 
 def test_matches_flax_optimized_lstm_over_50_steps():
     cell = LSTMCell(D_IN, H, rngs=nnx.Rngs(0))
     # move every weight away from its init so a swapped gate or a lost bias shows
-    cell.U.bias[...] = jax.random.normal(jax.random.key(1), (4 * H,))
+    cell.h_gates.bias[...] = jax.random.normal(jax.random.key(1), (4 * H,))
     ref = _flax_reference(cell)
 
     xs = jax.random.normal(jax.random.key(2), (B, T, D_IN))
@@ -56,9 +56,9 @@ def test_one_step_is_the_gate_equations():
     x = np.random.default_rng(0).normal(size=(B, D_IN))
     h = np.random.default_rng(1).normal(size=(B, H))
     c = np.random.default_rng(2).normal(size=(B, H))
-    W = np.asarray(cell.W.kernel[...], np.float64)
-    U = np.asarray(cell.U.kernel[...], np.float64)
-    b = np.asarray(cell.U.bias[...], np.float64)
+    W = np.asarray(cell.x_gates.kernel[...], np.float64)
+    U = np.asarray(cell.h_gates.kernel[...], np.float64)
+    b = np.asarray(cell.h_gates.bias[...], np.float64)
     sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
     gate = lambda k: x @ W[:, k * H : (k + 1) * H] + h @ U[:, k * H : (k + 1) * H] + b[k * H : (k + 1) * H]  # noqa: E731
     i, f, g, o = sig(gate(0)), sig(gate(1)), np.tanh(gate(2)), sig(gate(3))
