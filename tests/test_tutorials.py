@@ -1,5 +1,7 @@
-"""Every tutorial chapter runs, top to bottom, as a learner would run it (quick mode)."""
+"""Every tutorial chapter runs, top to bottom, as a learner would run it (quick mode), and calls
+the library in Python, never through the ``minisora`` command."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -13,6 +15,22 @@ CHAPTERS = sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
 
 def test_there_are_chapters():
     assert CHAPTERS, "no tutorial chapters found"
+
+
+def cli_uses(chapter: Path) -> list[str]:
+    """Imports of ``minisora.cli`` (the argparse layer): a chapter shows shell commands as text only."""
+    found = []
+    for node in ast.walk(ast.parse(chapter.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("minisora.cli")]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("minisora"):
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            found += [n for n in names if n == "minisora.cli" or n.startswith("minisora.cli.")]
+    return found
+
+
+def test_chapters_call_python_not_the_cli():
+    assert {p.name: u for p in CHAPTERS if (u := cli_uses(p))} == {}
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)

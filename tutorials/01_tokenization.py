@@ -26,7 +26,16 @@ from collections import Counter
 
 from minisora.datasets import SHIPPED_CORPUS
 from minisora.tokenizer import (
-    ASSISTANT_ID, BOS_ID, EOS_ID, MASK_ID, N_SPECIAL, PAD_ID, UNK_ID, USER_ID, Tokenizer, train_tokenizer,
+    ASSISTANT_ID,
+    BOS_ID,
+    EOS_ID,
+    MASK_ID,
+    N_SPECIAL,
+    PAD_ID,
+    UNK_ID,
+    USER_ID,
+    Tokenizer,
+    train_tokenizer,
 )
 
 QUICK = os.environ.get("MINISORA_QUICK") == "1"

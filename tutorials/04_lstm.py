@@ -29,9 +29,10 @@
 # so $\partial c_t / \partial c_{t-1} = f_t$ — a gradient that a plain RNN's repeated
 # matrix product would shrink or blow up passes back through the $f$'s instead.
 #
-# `minisora/lstm.py` is this, line for line. The four $W$'s are stacked into one matrix
+# `minisora/nn/lstm.py` is this, line for line. The four $W$'s are stacked into one matrix
 # (likewise $U$ and $b$) so one matmul gives all four pre-activations, which are then
-# split and named `i_t, f_t, g_t, o_t`:
+# split and named `i_t, f_t, g_t, o_t`. In the parameters, $W$ is `x_gates` (no bias) and
+# $U$ with $b$ is `h_gates`:
 
 # %%
 import inspect
@@ -42,7 +43,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from minisora.lstm import LSTMCell, unroll
+from minisora.nn.lstm import LSTMCell, unroll
 
 QUICK = os.environ.get("MINISORA_QUICK") == "1"
 print(inspect.getsource(LSTMCell.__call__))
@@ -51,13 +52,13 @@ print(inspect.getsource(LSTMCell.__call__))
 # ## Shapes
 #
 # A batch of $B$ sequences of $T$ inputs of width $D$; a hidden width $H$.
-# `W` is $(D, 4H)$, `U` is $(H, 4H)$, the bias $4H$ — its second quarter is $b_f$.
+# `x_gates` ($W$) is $(D, 4H)$, `h_gates` ($U$) is $(H, 4H)$, the bias $4H$ — its second quarter is $b_f$.
 
 # %%
 B, T, D, H = 2, 50, 8, 16
 cell = LSTMCell(D, H, rngs=nnx.Rngs(0))
-print("W:", cell.W.kernel.shape, " U:", cell.U.kernel.shape, " b:", cell.U.bias.shape)
-b_i, b_f, b_g, b_o = np.split(np.asarray(cell.U.bias[...]), 4)
+print("W:", cell.x_gates.kernel.shape, " U:", cell.h_gates.kernel.shape, " b:", cell.h_gates.bias.shape)
+b_i, b_f, b_g, b_o = np.split(np.asarray(cell.h_gates.bias[...]), 4)
 print("b_f starts at", b_f[:4], "…   b_i, b_g, b_o start at", b_i[0], b_g[0], b_o[0])
 
 xs = jax.random.normal(jax.random.key(1), (B, T, D))
@@ -87,7 +88,7 @@ def memory_reach(cell, steps=20):
 
 
 zero_bias = LSTMCell(D, H, rngs=nnx.Rngs(0))
-zero_bias.U.bias[...] = jnp.zeros_like(zero_bias.U.bias[...])
+zero_bias.h_gates.bias[...] = jnp.zeros_like(zero_bias.h_gates.bias[...])
 print(f"b_f = 1: ‖∂c_20/∂c_0‖ ≈ {memory_reach(cell):.2e}   (σ(1)^20 = {jax.nn.sigmoid(1.0) ** 20:.2e})")
 print(f"b_f = 0: ‖∂c_20/∂c_0‖ ≈ {memory_reach(zero_bias):.2e}   (σ(0)^20 = {0.5 ** 20:.2e})")
 assert memory_reach(cell) > 100 * memory_reach(zero_bias)
@@ -140,9 +141,9 @@ assert n_ops(lambda x: unroll(cell, x)[0], jnp.zeros((B, 10, D))) == n_ops(
 
 # %%
 ref = nnx.OptimizedLSTMCell(D, H, rngs=nnx.Rngs(3))
-ref.dense_i.kernel[...] = cell.W.kernel[...]
-ref.dense_h.kernel[...] = cell.U.kernel[...]
-ref.dense_h.bias[...] = cell.U.bias[...]
+ref.dense_i.kernel[...] = cell.x_gates.kernel[...]
+ref.dense_h.kernel[...] = cell.h_gates.kernel[...]
+ref.dense_h.bias[...] = cell.h_gates.bias[...]
 
 carry = (jnp.zeros((B, H)), jnp.zeros((B, H)))
 ref_hs = []
@@ -156,8 +157,10 @@ assert err < 1e-6
 # %% [markdown]
 # ## Where the LSTM goes in Sora
 #
-# In `minisora/sora.py` this cell is the decoder. Its input at step $t$ is the
+# In `minisora/nn/sora.py` this cell is the decoder. Its input at step $t$ is the
 # previous token's embedding next to an attention read over the encoder's outputs,
-# and its first $(h_0, c_0)$ comes from the encoder — the next chapters build it.
-# `tests/test_lstm.py` also checks the gradients of `unroll` against central finite
+# and its first $(h_0, c_0)$ comes from the encoder (`init_h`, `init_c`) — the next
+# chapters build it. `unroll(cell, xs, carry)` takes any `cell(carry, x_t) -> (carry, y_t)`,
+# so Sora's attention-LSTM cell runs through the very same scan.
+# `tests/nn/test_lstm.py` also checks the gradients of `unroll` against central finite
 # differences in float64.

@@ -12,7 +12,7 @@
 #
 # The article's "ChatGPT" is a GPT-2-style Transformer *decoder*: a stack of the
 # attention layers of chapter 2 *with* the causal mask, trained to predict each next
-# token. `minisora/decoder.py` follows GPT-2's layout exactly:
+# token. `minisora/nn/gpt.py` follows GPT-2's layout exactly:
 #
 # $$
 # \begin{aligned}
@@ -37,14 +37,16 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from minisora.attention import causal_mask
-from minisora.decoder import ChatGPT
-from minisora.models import ModelConfig, config_from_preset, count_params
+from minisora.config import ModelConfig, config_from_preset
+from minisora.nn import count_params
+from minisora.nn.attention import causal_mask
+from minisora.nn.gpt import ChatGPT
+from minisora.tokenizer import N_SPECIAL
 
 QUICK = os.environ.get("MINISORA_QUICK") == "1"
-config = ModelConfig(model="gpt", vocab_size=40, d_model=32, n_heads=4, n_layers=2, d_ff=128, max_len=32)
+config = ModelConfig(family="gpt", vocab_size=40, d_model=32, n_heads=4, n_layers=2, d_ff=128, max_len=32)
 model = ChatGPT(config, rngs=nnx.Rngs(0))
-ids = jax.random.randint(jax.random.key(1), (2, 10), 9, config.vocab_size)  # (B, T); ids 0..8 are special
+ids = jax.random.randint(jax.random.key(1), (2, 10), N_SPECIAL, config.vocab_size)  # (B, T); ids 0..8 are special
 logits = model(ids)
 print("ids", ids.shape, "-> logits", logits.shape, "  (B, T) -> (B, T, V)")
 
@@ -56,13 +58,13 @@ print("ids", ids.shape, "-> logits", logits.shape, "  (B, T) -> (B, T, V)")
 
 # %%
 B, T = ids.shape
-h = model.wte(ids) + model.wpe(jnp.arange(T))  # (B, T, C): E[x_t] + P[t]
+h = model.tok_embed(ids) + model.pos_embed(jnp.arange(T))  # (B, T, C): E[x_t] + P[t]
 print("embeddings     ", h.shape)
 mask = causal_mask(T)  # (1, 1, T, T), built once for all blocks
 for l, block in enumerate(model.blocks):
     h = block(h, mask)  # (B, T, C) -> (B, T, C)
     print(f"after block {l}  ", h.shape)
-E = model.wte.embedding[...]  # (V, C)
+E = model.tok_embed.embedding[...]  # (V, C)
 logits_by_hand = model.ln_f(h) @ E.T  # (B, T, V)
 print("logits = LN(h) Eᵀ", logits_by_hand.shape, "  E is", E.shape)
 assert jnp.allclose(logits_by_hand, logits, atol=1e-5)
@@ -79,11 +81,11 @@ assert jnp.allclose(logits_by_hand, logits, atol=1e-5)
 
 # %%
 gpt2 = nnx.eval_shape(lambda: ChatGPT(config_from_preset("gpt", "gpt2-small"), rngs=nnx.Rngs(0)))
-parts = {"wte (tokens, also the head)": gpt2.wte, "wpe (positions)": gpt2.wpe,
+parts = {"tok_embed (tokens, also the head)": gpt2.tok_embed, "pos_embed (positions)": gpt2.pos_embed,
          "12 blocks": gpt2.blocks, "ln_f": gpt2.ln_f}
 for name, part in parts.items():
-    print(f"{name:28s} {count_params(nnx.state(part, nnx.Param)):>12,d}")
-print(f"{'total':28s} {count_params(gpt2):>12,d}")
+    print(f"{name:34s} {count_params(nnx.state(part, nnx.Param)):>12,d}")
+print(f"{'total':34s} {count_params(gpt2):>12,d}")
 assert count_params(gpt2) == 124_439_808  # GPT-2 small as published (tied head)
 
 # %% [markdown]
@@ -100,16 +102,17 @@ assert count_params(gpt2) == 124_439_808  # GPT-2 small as published (tied head)
 deep = ChatGPT(ModelConfig(vocab_size=64, d_model=64, n_heads=4, n_layers=12, d_ff=256, max_len=32),
                rngs=nnx.Rngs(0))
 blk = deep.blocks[0]
-for name, w in [("wte", deep.wte.embedding), ("attn W_q|W_k|W_v", blk.attn.qkv.kernel), ("mlp W_1", blk.fc.kernel),
-                ("attn W_o  (residual)", blk.attn.out.kernel), ("mlp W_2   (residual)", blk.proj.kernel)]:
-    print(f"{name:22s} std {float(jnp.std(w[...])):.4f}")
-print(f"{'0.02 / sqrt(2N)':22s}     {0.02 / math.sqrt(2 * 12):.4f}")
+for name, w in [("tok_embed", deep.tok_embed.embedding), ("attn W_q|W_k|W_v", blk.attn.qkv.kernel),
+                ("mlp W_1 (fc1)", blk.fc1.kernel), ("attn W_o  (residual)", blk.attn.out.kernel),
+                ("mlp W_2 (fc2, residual)", blk.fc2.kernel)]:
+    print(f"{name:24s} std {float(jnp.std(w[...])):.4f}")
+print(f"{'0.02 / sqrt(2N)':24s}     {0.02 / math.sqrt(2 * 12):.4f}")
 
 
 def stream_growth(model, ids):
     """Std of the residual stream added by the blocks, relative to the embeddings' std."""
     T = ids.shape[1]
-    h0 = model.wte(ids) + model.wpe(jnp.arange(T))
+    h0 = model.tok_embed(ids) + model.pos_embed(jnp.arange(T))
     h = h0
     for block in model.blocks:
         h = block(h, causal_mask(T))
@@ -119,7 +122,7 @@ def stream_growth(model, ids):
 unscaled = ChatGPT(deep.config, rngs=nnx.Rngs(0))
 for block in unscaled.blocks:  # undo the 1/sqrt(2N): plain N(0, 0.02²) everywhere
     block.attn.out.kernel[...] *= math.sqrt(2 * 12)
-    block.proj.kernel[...] *= math.sqrt(2 * 12)
+    block.fc2.kernel[...] *= math.sqrt(2 * 12)
 x12 = jax.random.randint(jax.random.key(2), (4, 16), 0, 64)
 print(f"what 12 blocks add to the stream, relative to the embeddings: "
       f"{stream_growth(deep, x12):.3f} (GPT-2 init) vs {stream_growth(unscaled, x12):.3f} (unscaled)")
@@ -154,7 +157,8 @@ assert (moved[:t] == 0).all() and (moved[t:] > 0).all()
 #
 # The state is a pytree of arrays with fixed shapes — the per-layer caches
 # (one (B·H, S, D) buffer per layer), the write index, each row's next position, and which slots are
-# padding — so chapter 8 can run `step` inside a compiled `lax.scan`.
+# padding — so chapter 8 can run `step` inside a compiled `lax.scan`. `prefill` starts
+# from `init_state(batch, cache_len)`, the all-zero state chapter 2 borrowed its cache from.
 #
 # Our reference: prefilling a prompt and stepping through the rest of a sequence must
 # give the logits of the plain forward pass over the whole sequence.
@@ -229,5 +233,5 @@ assert generated[0] == int(article_style[-1])  # they agree only on the first ne
 
 # %%
 stacked = nnx.eval_shape(lambda: ChatGPT(config.replace(scan_layers=True), rngs=nnx.Rngs(0)))
-print("scan_layers: MLP W_1 of all blocks", stacked.blocks.fc.kernel.shape, "  (N, C, 4C)")
-print("plain:       MLP W_1 of block 0   ", model.blocks[0].fc.kernel.shape)
+print("scan_layers: MLP W_1 of all blocks", stacked.blocks.fc1.kernel.shape, "  (N, C, 4C)")
+print("plain:       MLP W_1 of block 0   ", model.blocks[0].fc1.kernel.shape)

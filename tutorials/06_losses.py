@@ -16,7 +16,7 @@
 #
 # and the stochastic-gradient update $\theta_{t+1} = \theta_t - \alpha \nabla_\theta L$.
 # It also works a few numbers by hand. This chapter recomputes every one of them with
-# `minisora.losses` — the code the training loop runs — and checks it three ways: against
+# `minisora.training.losses` — the code the training loop runs — and checks it three ways: against
 # the formula written out in numpy, against `optax`, and against the article.
 #
 # All logarithms are natural: losses are in **nats** (divide by $\ln 2$ for bits).
@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from minisora import losses
+from minisora.training import losses
 
 QUICK = os.environ.get("MINISORA_QUICK") == "1"
 
@@ -74,9 +74,9 @@ print(f"in bits: {total / math.log(2):.3f}")
 assert len("I love programming".split()) == 3
 
 # %% [markdown]
-# ## `losses.py` = the formula = `optax`
+# ## `training/losses.py` = the formula = `optax`
 #
-# On random logits, the per-token loss from `minisora.losses.token_nll` (which uses a
+# On random logits, the per-token loss from `minisora.training.losses.token_nll` (which uses a
 # numerically stable `log_softmax`) equals the formula written out in float64 numpy and
 # optax's `softmax_cross_entropy_with_integer_labels`.
 
@@ -128,13 +128,14 @@ assert abs(float(losses.perplexity(L_uniform)) - V) < 1e-3
 # %% [markdown]
 # ## One SGD step, by hand
 #
-# `minisora.train` builds its optimiser with `make_optimizer`. With `sgd`, no clipping and
+# The training loop builds its optimiser with `minisora.training.optim.make_optimizer`. With `sgd`, no clipping and
 # no warm-up, one step must be exactly the article's $\theta - \alpha \nabla_\theta L$.
 # We take a tiny softmax-regression "model" $z = x W$, compute $\nabla_W L$ with `jax.grad`,
 # and compare.
 
 # %%
-from minisora.train import TrainConfig, make_optimizer  # noqa: E402
+from minisora.config import TrainConfig  # noqa: E402
+from minisora.training.optim import make_optimizer  # noqa: E402
 
 α = 0.5
 x = jnp.asarray(rng.normal(size=(8, 5)), jnp.float32)
@@ -158,8 +159,8 @@ assert L(θ_hand) < L(θ)
 
 # %% [markdown]
 # A few more steps of the same rule drive the loss down — the whole of "training", in a loop.
-# (The real loop, `minisora.train.train`, does the same inside one compiled `jax.jit` step,
-# with mini-batches, a learning-rate schedule and checkpoints: chapter 7.)
+# (The real loop, `minisora.train` — `minisora/training/loop.py` — does the same inside one
+# compiled `jax.jit` step, with mini-batches, a learning-rate schedule and checkpoints: chapter 7.)
 
 # %%
 steps = 20 if QUICK else 100

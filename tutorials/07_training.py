@@ -16,14 +16,14 @@
 #   Sora with BERT's objective ("target = input", masked tokens restored) *and* the GPT one;
 # * **fine-tuning** on question/answer dialogues, so that a prompt gets an answer.
 #
-# This chapter builds the batches for each objective with `minisora.data`, looks inside
-# one compiled train step (`minisora.train`), then trains tiny versions of both models on the
-# shipped corpus and fine-tunes them on the shipped dialogues — with the same commands a
-# user types (`minisora pretrain`, `minisora finetune`). A few CPU minutes; with
-# `MINISORA_QUICK=1` a few seconds of training.
+# This chapter builds the batches for each objective with `minisora.training.batches`, looks
+# inside one compiled train step (`minisora.training.step`), then trains tiny versions of both
+# models on the shipped corpus and fine-tunes them on the shipped dialogues — with the same
+# functions the `minisora pretrain` and `minisora finetune` commands call
+# (`minisora.pretrain`, `minisora.finetune`). A few CPU minutes; with `MINISORA_QUICK=1` a
+# few seconds of training.
 
 # %%
-import json
 import math
 import os
 import tempfile
@@ -32,15 +32,15 @@ from pathlib import Path
 import numpy as np
 
 import minisora
-from minisora import cli, data, train
 from minisora.datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES, load_dialogues
 from minisora.tokenizer import train_tokenizer
+from minisora.training import batches, log
 
 QUICK = os.environ.get("MINISORA_QUICK") == "1"
 work = Path(tempfile.mkdtemp(prefix="minisora-ch7-"))
 tok = train_tokenizer([SHIPPED_CORPUS], work / "tokenizer", vocab_size=3000 if QUICK else 4000)
 ids = np.asarray(tok.encode(SHIPPED_CORPUS.read_text(encoding="utf-8")), np.int32)
-train_ids, val_ids = data.split_held_out(ids)  # the last 10 % is held out for evaluation
+train_ids, val_ids = batches.split_held_out(ids)  # the last 10 % is held out for evaluation
 print(f"{len(ids):,} tokens: {len(train_ids):,} to train on, {len(val_ids):,} held out; vocabulary {tok.vocab_size}")
 
 
@@ -58,8 +58,8 @@ def show(row):
 # $L = -\frac{1}{T}\sum_t \log p(x_{t+1} \mid x_{\le t})$ (chapter 6).
 
 # %%
-rng = data.make_rng(0)
-b = data.next_token_batch(train_ids, rng, batch_size=2, seq_len=12)
+rng = batches.make_rng(0)
+b = batches.next_token_batch(train_ids, rng, batch_size=2, seq_len=12)
 print("x:", show(b["x"][0]))
 print("y:", show(b["y"][0]))
 assert np.array_equal(b["x"][0, 1:], b["y"][0, :-1])
@@ -80,7 +80,7 @@ assert np.array_equal(b["x"][0, 1:], b["y"][0, :-1])
 # left-padded, because at generation time a prompt can be any length.
 
 # %%
-b = data.prefix_continuation_batch(train_ids, rng, batch_size=256, prefix_len=16, cont_len=8, vocab_size=tok.vocab_size)
+b = batches.prefix_continuation_batch(train_ids, rng, batch_size=256, prefix_len=16, cont_len=8, vocab_size=tok.vocab_size)
 print("encoder input  :", show(b["src"][0][b["src_mask"][0] == 1]))
 print("MLM targets at :", np.flatnonzero(b["mlm_w"][0]).tolist())
 print("decoder input  :", show(b["dec_in"][0]))
@@ -104,7 +104,7 @@ assert abs(share - 0.15) < 0.02
 # %%
 dialogues = load_dialogues(SHIPPED_DIALOGUES["train"])
 pairs = [(tok.encode(q), tok.encode(a)) for q, a in dialogues]
-b = data.gpt_dialogue_batch(pairs, [[0, 1]], seq_len=sum(data.dialogue_lengths(pairs[:2], max_len=512)) * 2)
+b = batches.gpt_dialogue_batch(pairs, [[0, 1]], seq_len=sum(batches.dialogue_lengths(pairs[:2], max_len=512)) * 2)
 print(dialogues[0], dialogues[1], sep="\n")
 print("row:", show(b["x"][0][b["x"][0] != 0]))
 print("scored targets:", show(b["y"][0][b["w"][0] == 1]))
@@ -113,7 +113,7 @@ assert b["w"][0].sum() == len(pairs[0][1]) + len(pairs[1][1]) + 2  # the two ans
 # %% [markdown]
 # ## One compiled step
 #
-# `train.make_steps` returns one `jax.jit`-compiled function that does the forward pass, the
+# `minisora.training.step.make_steps` returns one `jax.jit`-compiled function that does the forward pass, the
 # loss, the gradients (`jax.value_and_grad`), the optimiser update (optax) and the metrics.
 # The model is split into a *graph definition* and its parameters (`nnx.split`); the step
 # merges them back inside the compiled function, so the parameters travel as explicit
@@ -121,43 +121,53 @@ assert b["w"][0].sum() == len(pairs[0][1]) + len(pairs[1][1]) + 2  # the two ans
 # for the whole run, so the step compiles once.
 
 # %%
-from minisora import models  # noqa: E402
+from minisora.training.optim import make_optimizer  # noqa: E402
+from minisora.training.step import make_steps, split_model  # noqa: E402
 
-config = models.config_from_preset("gpt", "tiny", vocab_size=tok.vocab_size)
-cfg = train.TrainConfig(optimizer="adamw", lr=1e-3, steps=100, batch_size=8, seq_len=32).resolved()
-graphdef, params, rest = train.split_model(models.create(config))
-opt_state = train.make_optimizer(cfg).init(params)
-train_step, eval_step = train.make_steps(graphdef, cfg)
-batches = data.Batches("gpt", "text", train_ids, val_ids, batch_size=8, seq_len=32, vocab_size=tok.vocab_size)
+config = minisora.config_from_preset("gpt", "tiny", vocab_size=tok.vocab_size)
+cfg = minisora.TrainConfig(optimizer="adamw", lr=1e-3, steps=100, batch_size=8, seq_len=32).resolved()
+graphdef, params, rest = split_model(minisora.create(config))
+opt_state = make_optimizer(cfg).init(params)
+train_step, eval_step = make_steps(graphdef, cfg)
+text_batches = batches.Batches("gpt", "text", train_ids, val_ids, batch_size=8, seq_len=32, vocab_size=tok.vocab_size)
 for t in range(3):
-    params, opt_state, metrics = train_step(params, opt_state, rest, batches.sample(rng), np.int32(t))
+    params, opt_state, metrics = train_step(params, opt_state, rest, text_batches.sample(rng), np.int32(t))
     print(f"step {t}: loss {float(metrics['loss']):.3f} nats, ‖∇L‖ {float(metrics['grad_norm']):.2f}, "
           f"α {float(metrics['lr']):.2e}")
-print("compiled programs:", train_step._cache_size())
+print("compiled programs:", train_step._cache_size())  # jax.jit's count of the programs it compiled
 assert train_step._cache_size() == 1
 print(f"(a model that knows nothing scores ln V = {math.log(tok.vocab_size):.2f} nats)")
 
 # %% [markdown]
 # ## Pre-training both models
 #
-# The loop (`train.train`, behind `minisora pretrain`) draws a batch, runs the step, and every
-# few steps logs the mean loss and tokens/s, evaluates on the held-out 10 %, and writes an
-# orbax checkpoint (Ctrl-C also writes one; `--resume` continues exactly where it stopped).
-# Everything lands in the run directory: `config.json`, `tokenizer/`, `checkpoints/`,
-# `metrics.jsonl` and `loss.png`.
+# The loop (`minisora.train`) draws a batch, runs the step, and every few steps logs the
+# mean loss and tokens/s, evaluates on the held-out 10 %, and writes an orbax checkpoint
+# (Ctrl-C also writes one; `resume=True` continues exactly where it stopped).
+# `minisora.pretrain(corpus, out, model_config, train_config, tokenizer=…)` wraps it: it
+# tokenizes the corpus, holds out 10 %, and puts everything in the run directory
+# `out`: `config.json`, `tokenizer/`, `checkpoints/`, `metrics.jsonl` and `loss.png`.
+#
+# The same run from a shell (the command calls the same function):
+#
+# ```
+# minisora pretrain --model gpt --preset tiny --corpus data/corpus.txt --tokenizer TOKENIZER_DIR \
+#     --out runs/gpt --steps 400 --eval-every 100 --checkpoint-every 400 --batch-size 16 --seq-len 64
+# ```
 
 # %%
 steps = 20 if QUICK else 400
-shape = ["--batch-size", "8", "--seq-len", "32"] if QUICK else ["--batch-size", "16", "--seq-len", "64"]
+shape = dict(batch_size=8, seq_len=32) if QUICK else dict(batch_size=16, seq_len=64)
 for model in ("gpt", "sora"):
-    assert cli.main(["pretrain", "--model", model, "--preset", "tiny", "--corpus", str(SHIPPED_CORPUS),
-                     "--tokenizer", str(work / "tokenizer"), "--out", str(work / model), "--steps", str(steps),
-                     "--eval-every", str(steps // 4), "--checkpoint-every", str(steps), *shape]) == 0
+    minisora.pretrain(SHIPPED_CORPUS, work / model, minisora.config_from_preset(model, "tiny"),
+                      minisora.TrainConfig(steps=steps, eval_every=steps // 4, checkpoint_every=steps, **shape),
+                      tokenizer=work / "tokenizer")
 
 
 def held_out(run):
-    lines = [json.loads(line) for line in (work / run / "metrics.jsonl").read_text().splitlines()]
-    return [(m["step"], m["val_loss"]) for m in lines if "val_loss" in m]
+    """(step, held-out loss) pairs from RUN_DIR/metrics.jsonl."""
+    _, val = log.loss_curves(log.read_metrics(work / run))
+    return val
 
 
 for model in ("gpt", "sora"):
@@ -171,8 +181,9 @@ for model in ("gpt", "sora"):
 #
 # ## Fine-tuning on the dialogues
 #
-# `minisora finetune` loads the pre-trained run, switches to dialogue batches, and starts a
-# new run with its own optimiser state. Row lengths are fixed (ChatGPT: its context, packed
+# `minisora.finetune(source, dialogues, out, train_config)` (the `minisora finetune --from
+# RUN --dialogues FILE --out RUN-chat` command) loads the pre-trained run, switches to dialogue
+# batches, and starts a new run with its own optimiser state. Row lengths are fixed (ChatGPT: its context, packed
 # with dialogues; Sora: the longest question and the longest answer), so again one compile
 # serves the whole run. The learning rate is higher than
 # pre-training's: these tiny models learn the 774 short dialogues much better at 3e-3
@@ -181,9 +192,9 @@ for model in ("gpt", "sora"):
 # %%
 ft_steps = 10 if QUICK else 300
 for model in ("gpt", "sora"):
-    assert cli.main(["finetune", "--from", str(work / model), "--dialogues", str(SHIPPED_DIALOGUES["train"]),
-                     "--out", str(work / f"{model}-chat"), "--steps", str(ft_steps), "--batch-size", "8", "--lr", "3e-3",
-                     "--eval-every", str(ft_steps // 2), "--checkpoint-every", str(ft_steps)]) == 0
+    minisora.finetune(work / model, SHIPPED_DIALOGUES["train"], work / f"{model}-chat",
+                      minisora.TrainConfig(steps=ft_steps, batch_size=8, lr=3e-3, eval_every=ft_steps // 2,
+                                           checkpoint_every=ft_steps))
     print(model, "held-out answer loss by step:", ", ".join(f"{s}: {v:.2f}" for s, v in held_out(f"{model}-chat")))
 
 # %% [markdown]

@@ -19,21 +19,24 @@
 #
 # This chapter shows what the article's `generate_text` gets wrong, how the next token is
 # chosen (greedy, temperature, top-k, top-p), why ChatGPT keeps a key/value cache while
-# Sora keeps a constant-size LSTM state, and how `minisora/decode.py` runs the whole loop as
+# Sora keeps a constant-size LSTM state, and how `minisora/inference/decode.py` runs the whole loop as
 # one compiled `lax.scan`.
 
 # %%
 import inspect
 import os
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from minisora import decode, models, sampling, train
-from minisora.bench import bench_decode, decode_state_bytes
-from minisora.models import ModelConfig
+from minisora.config import ModelConfig, TrainConfig, config_from_preset
+from minisora.inference import decode, sampling
+from minisora.nn import create, state_bytes
+from minisora.tokenizer import N_SPECIAL
+from minisora.tools.bench import bench_decode
+from minisora.training.optim import make_optimizer
+from minisora.training.step import make_steps, split_model
 
 QUICK = os.environ.get("MINISORA_QUICK") == "1"
 
@@ -42,25 +45,25 @@ QUICK = os.environ.get("MINISORA_QUICK") == "1"
 #
 # To see generation work we need a model that has learned *something*. A tiny ChatGPT
 # (one block, width 32) learns in a few dozen steps that the letters `a … l` follow each
-# other in a circle: after `l` comes `a` again. Tokens 9 … 20 stand for the letters (0 … 8
-# are the special tokens every minisora tokenizer reserves). We train it with the real
-# train step of chapter 7.
+# other in a circle: after `l` comes `a` again. Tokens `N_SPECIAL` … `N_SPECIAL + 11`
+# (9 … 20) stand for the letters: ids 0 … 8 are the special tokens every minisora tokenizer
+# reserves. We train it with the real train step of chapter 7.
 
 # %%
 M = 12  # letters a..l
 LETTERS = "abcdefghijkl"
-show = lambda ids: "".join(LETTERS[i - 9] if 9 <= i < 9 + M else "·" for i in ids)
+show = lambda ids: "".join(LETTERS[i - N_SPECIAL] if N_SPECIAL <= i < N_SPECIAL + M else "·" for i in ids)
 
-config = ModelConfig(model="gpt", vocab_size=9 + M, d_model=32, n_heads=2, n_layers=1, d_ff=64, max_len=64)
-model = models.create(config, seed=0)
-tcfg = train.TrainConfig(steps=60 if QUICK else 150, batch_size=16, seq_len=32, lr=1e-2, warmup=10).resolved()
-graphdef, params, rest = train.split_model(model)
-opt_state = train.make_optimizer(tcfg).init(params)
-train_step, _ = train.make_steps(graphdef, tcfg)
+config = ModelConfig(family="gpt", vocab_size=N_SPECIAL + M, d_model=32, n_heads=2, n_layers=1, d_ff=64, max_len=64)
+model = create(config, seed=0)
+tcfg = TrainConfig(steps=60 if QUICK else 150, batch_size=16, seq_len=32, lr=1e-2, warmup=10).resolved()
+graphdef, params, rest = split_model(model)
+opt_state = make_optimizer(tcfg).init(params)
+train_step, _ = make_steps(graphdef, tcfg)
 rng = np.random.default_rng(0)
 for t in range(tcfg.steps):
     start = rng.integers(0, M, size=(tcfg.batch_size, 1))
-    seq = (9 + (start + np.arange(tcfg.seq_len + 1)) % M).astype(np.int32)  # rows like "fghijklabc…"
+    seq = (N_SPECIAL + (start + np.arange(tcfg.seq_len + 1)) % M).astype(np.int32)  # rows like "fghijklabc…"
     batch = {"x": seq[:, :-1], "y": seq[:, 1:], "w": np.ones_like(seq[:, 1:])}
     params, opt_state, metrics = train_step(params, opt_state, rest, batch, t)
 nnx.update(model, params)
@@ -81,7 +84,7 @@ print(f"after {tcfg.steps} steps the loss is {float(metrics['loss']):.4f} nats/t
 # exactly one new token at the end. It can never produce more than one new token.
 
 # %%
-prompt = [9 + i for i in range(3, 8)]  # "defgh"
+prompt = [N_SPECIAL + i for i in range(3, 8)]  # "defgh"
 article = np.asarray(jnp.argmax(model(jnp.asarray([prompt])), axis=-1))[0].tolist()
 print("prompt            ", show(prompt))
 print("one pass + argmax ", show(article), "  <- the prompt shifted by one; one new letter")
@@ -97,12 +100,12 @@ generated = decode.generate(graphdef, state, [prompt], config, max_new_tokens=20
 print("generated         ", show(prompt) + "|" + show(generated))
 assert article[:-1] == prompt[1:]  # the one-pass output only echoes the prompt …
 assert generated[0] == article[-1]  # … and its single new token is generation's first
-assert generated == [9 + (8 + i) % M for i in range(20)]  # generation continues "ijklabcd…"
+assert generated == [N_SPECIAL + (8 + i) % M for i in range(20)]  # generation continues "ijklabcd…"
 
 # %% [markdown]
 # ## 3. Choosing the next token
 #
-# From logits $z$ (one row of the vocabulary), `minisora/sampling.py` offers:
+# From logits $z$ (one row of the vocabulary), `minisora/inference/sampling.py` offers:
 #
 # - **greedy**: $y = \arg\max_v z_v$ — deterministic, and prone to loops in real text;
 # - **temperature** $T$: sample from $p_v = \mathrm{softmax}(z / T)_v$. $T < 1$ sharpens,
@@ -165,7 +168,7 @@ print(inspect.getsource(decode.scan_steps))
 # (nanoGPT's `generate`). It must choose the same tokens, greedy or sampled with a seed:
 
 # %%
-prompts = [prompt, [9, 10], [9 + i % M for i in range(11)]]
+prompts = [prompt, [N_SPECIAL, N_SPECIAL + 1], [N_SPECIAL + i % M for i in range(11)]]
 for kw in (dict(temperature=0.0), dict(temperature=3.0, top_k=6, top_p=0.9, seed=1)):
     cached = decode.generate(graphdef, state, prompts, config, max_new_tokens=16, **kw)
     uncached = decode.generate(graphdef, state, prompts, config, max_new_tokens=16, cached=False, **kw)
@@ -181,14 +184,16 @@ for kw in (dict(temperature=0.0), dict(temperature=3.0, top_k=6, top_p=0.9, seed
 # LSTM's $(h, c)$ plus the encoder outputs it attends over: fixed by the prompt, the same
 # after 64 new tokens as after 1024. (The price: Sora's decoder sees the past only through
 # $(h, c)$ and the prompt, while ChatGPT attends to every earlier token directly.)
+# `minisora.nn.state_bytes(config, prompt_len, new_tokens)` sizes the state from its shapes
+# alone, without allocating it:
 
 # %%
 sizes = {}
 for kind in ("gpt", "sora"):
-    cfg = models.config_from_preset(kind, "baby")
-    sizes[kind] = {n: decode_state_bytes(cfg, 10, n) for n in (64, 256, 1024)}
+    cfg = config_from_preset(kind, "baby")
+    sizes[kind] = {n: state_bytes(cfg, 10, n) for n in (64, 256, 1024)}
     print(f"{kind:5}", "   ".join(f"{n:5} tokens: {b / 1024:8.1f} KiB" for n, b in sizes[kind].items()))
-baby = models.config_from_preset("gpt", "baby")
+baby = config_from_preset("gpt", "baby")
 per_token = 8 * baby.n_layers * baby.d_model + 1
 assert sizes["gpt"][1024] - sizes["gpt"][256] == (1024 - 256) * per_token
 assert sizes["sora"][64] == sizes["sora"][1024]
@@ -196,8 +201,8 @@ assert sizes["sora"][64] == sizes["sora"][1024]
 # %% [markdown]
 # ## 6. Measured
 #
-# `minisora bench decode` times the compiled scan and the uncached reference on random
-# weights of the `baby` preset (nanoGPT's CPU "baby GPT": 4 layers, width 128). The numbers
+# `minisora.tools.bench.bench_decode` (the `minisora bench decode` command) times the compiled
+# scan and the uncached reference on random weights of the `baby` preset (nanoGPT's CPU "baby GPT": 4 layers, width 128). The numbers
 # depend on the machine and on what else runs on it; here they are small runs (the real
 # benchmark uses 200 new tokens: `minisora bench decode --model gpt --preset baby`).
 

@@ -14,11 +14,15 @@
 # first on 8 devices that JAX fakes on this CPU, then — with the exact commands — on a TPU
 # VM, a TPU pod and several GPU hosts. Nothing in the models changes. We only say where
 # each array lives, and the compiler writes the per-device program and its communication.
-# The code is `minisora/parallel.py`; the flags are `--mesh`, `--distributed`, `--dtype`,
-# `--remat`, `--scan-layers` and `--profile` of `minisora pretrain` and `minisora bench train`.
+# The code is `minisora/parallel/` (`mesh.py`, `sharding.py`, `hosts.py`); in Python a mesh is
+# the `mesh=` argument of `minisora.pretrain`, `minisora.train` and
+# `minisora.tools.bench.bench_train`, and on the command line the flags are `--mesh`,
+# `--distributed`, `--dtype`, `--remat`, `--scan-layers` and `--profile` of `minisora pretrain`
+# and `minisora bench train`.
 #
-# JAX decides how many CPU devices there are when it starts, so we ask for 8 before
-# anything touches a device. (From the command line, `--cpu-devices N` does the same:
+# JAX decides how many CPU devices there are when it starts, so we ask for 8 with
+# `parallel.set_cpu_devices(8)` before anything touches a device (importing minisora does
+# not). (From the command line, `--cpu-devices N` does the same:
 # `minisora bench decode --batch-size 64 --cpu-devices 2 --mesh data=2` decodes half the rows
 # on each of two cores.)
 
@@ -29,16 +33,22 @@ import time
 
 import jax
 
-jax.config.update("jax_num_cpu_devices", 8)  # 8 fake devices on this CPU; must come first
+from minisora import parallel
+
+parallel.set_cpu_devices(8)  # 8 fake devices on this CPU; must come before any computation
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from flax import nnx  # noqa: E402
 from jax.sharding import NamedSharding  # noqa: E402
-from jax.sharding import PartitionSpec as P  # noqa: E402
 
-from minisora import bench, data, parallel, train  # noqa: E402
-from minisora.models import ModelConfig, config_from_preset, create  # noqa: E402
+from minisora.config import ModelConfig, TrainConfig, config_from_preset  # noqa: E402
+from minisora.nn import create  # noqa: E402
+from minisora.tokenizer import N_SPECIAL  # noqa: E402
+from minisora.tools import flops  # noqa: E402
+from minisora.training import batches  # noqa: E402
+from minisora.training.optim import make_optimizer  # noqa: E402
+from minisora.training.step import make_steps, objective, split_model  # noqa: E402
 
 QUICK = os.environ.get("MINISORA_QUICK") == "1"
 print(jax.device_count(), "devices:", jax.devices())
@@ -93,8 +103,9 @@ assert x.addressable_shards[0].data.shape == (2, 4)
 #   reduce-scattered back to their owners. Memory per device drops by ~8×; communication
 #   grows to about 1.5× DP's.
 # * **Tensor parallel (TP)**, `--mesh model=…`: matrices split the way Megatron-LM splits
-#   them. $W_{qkv}$ and $W_{fc}$ are split by output columns (each device computes some
-#   heads, some hidden units); $W_o$ and $W_{proj}$ by input rows, so each device's partial
+#   them. $W_{qkv}$ (`attn/qkv`) and $W_1$ (`fc1`) are split by output columns (each device
+#   computes some heads, some hidden units); $W_o$ (`attn/out`) and $W_2$ (`fc2`) by input
+#   rows, so each device's partial
 #   product is summed by one all-reduce per pair. It splits the *compute* of one example,
 #   not the batch: the tool for models whose layers do not fit one device.
 #
@@ -107,8 +118,9 @@ gpt = create(gpt_config)
 print(parallel.sharding_table(gpt, parallel.make_mesh("data=2,fsdp=2,model=2")))
 
 # %% [markdown]
-# Sora adds its LSTM decoder: the four gates of $W$ and $U$ split by output over `model`,
-# like a column-parallel matrix, and the vocabulary biases follow the token table's rows.
+# Sora adds its LSTM decoder: the four gates of $W$ (`x_gates`) and $U$ (`h_gates`) split by
+# output over `model`, like a column-parallel matrix, and the vocabulary biases (`vocab_bias`)
+# follow the token table's rows.
 # (A recurrent layer is the worst case for TP: every time step would need its all-reduce.)
 
 # %%
@@ -128,14 +140,14 @@ print("\n".join(rows[:2] + [r for r in rows[2:] if not r.startswith("encoder/")]
 def bytes_per_device(config, spec: str) -> float:
     """float32 θ, m, v of ``config`` held by ONE device of the mesh ``spec`` (8 devices)."""
     m = parallel.make_mesh(spec)
-    _, params, _ = train.split_model(nnx.eval_shape(lambda: create(config)))
+    _, params, _ = split_model(nnx.eval_shape(lambda: create(config)))
     shards = parallel.shardings(params, m, strict=True)
     per_device = sum(np.prod(s.shard_shape(x.shape)) for x, s in zip(jax.tree.leaves(params), jax.tree.leaves(shards)))
     return 3 * 4 * per_device
 
 
 gpt2 = config_from_preset("gpt", "gpt2-small")
-_, abstract, _ = train.split_model(nnx.eval_shape(lambda: create(gpt2)))
+_, abstract, _ = split_model(nnx.eval_shape(lambda: create(gpt2)))
 total = 3 * 4 * sum(x.size for x in jax.tree.leaves(abstract))
 print(f"GPT-2 small: {total / 2**30:.2f} GiB of θ, m, v in all")
 per = {spec: bytes_per_device(gpt2, spec) for spec in ("data=8", "fsdp=8", "model=8", "data=2,fsdp=4")}
@@ -151,27 +163,27 @@ assert abs(per["fsdp=8"] / total - 1 / 8) < 0.01  # FSDP: an eighth (LayerNorms 
 #
 # ## The sharded step computes the same numbers
 #
-# `train.make_steps(graphdef, cfg, shardings)` compiles the real train step with every input
+# `minisora.training.step.make_steps(graphdef, cfg, shardings)` compiles the real train step with every input
 # and output sharding pinned (`TrainShardings.jit_steps`), and `parallel.place_batch` hands
 # each process the rows its devices hold. Let us run one step of a small ChatGPT on one
 # device and on `data=4,fsdp=2`:
 
 # %%
-small = ModelConfig(model="gpt", vocab_size=256, d_model=64, n_heads=4, n_layers=2, d_ff=256, max_len=64)
-cfg = train.TrainConfig(steps=10, batch_size=16, seq_len=32, warmup=0).resolved()
-ids = np.random.default_rng(0).integers(data.N_SPECIAL, 256, size=20_000).astype(np.int32)
-step_batch = data.Batches("gpt", "text", ids, ids, batch_size=16, seq_len=32, vocab_size=256).sample(np.random.default_rng(0))
+small = ModelConfig(family="gpt", vocab_size=256, d_model=64, n_heads=4, n_layers=2, d_ff=256, max_len=64)
+cfg = TrainConfig(steps=10, batch_size=16, seq_len=32, warmup=0).resolved()
+ids = np.random.default_rng(0).integers(N_SPECIAL, 256, size=20_000).astype(np.int32)
+step_batch = batches.Batches("gpt", "text", ids, ids, batch_size=16, seq_len=32, vocab_size=256).sample(np.random.default_rng(0))
 
 
 def one_step(mesh=None):
-    graphdef, params, rest = train.split_model(create(small, seed=0))
-    opt_state = train.make_optimizer(cfg).init(params)
+    graphdef, params, rest = split_model(create(small, seed=0))
+    opt_state = make_optimizer(cfg).init(params)
     shardings, b = None, step_batch
     if mesh is not None:
         shardings = parallel.train_shardings(mesh, params, opt_state)
         params, opt_state, rest = shardings.place(params, opt_state, rest)
         b = parallel.place_batch(step_batch, mesh)
-    step, _ = train.make_steps(graphdef, cfg, shardings)
+    step, _ = make_steps(graphdef, cfg, shardings)
     compiled = step.lower(params, opt_state, rest, b, np.int32(0)).compile()
     params, opt_state, metrics = compiled(params, opt_state, rest, b, np.int32(0))
     return float(metrics["loss"]), params, compiled
@@ -182,10 +194,10 @@ loss_8, params_8, compiled_8 = one_step(mesh)
 diff = max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(jax.tree.leaves(params_1), jax.tree.leaves(params_8)))
 print(f"loss on 1 device {loss_1:.6f}, on data=4,fsdp=2 {loss_8:.6f}; largest parameter difference {diff:.1e}")
 assert abs(loss_1 - loss_8) < 1e-5 and diff < 1e-5
-print(params_8["blocks"][0]["fc"]["kernel"].sharding)
+print(params_8["blocks"][0]["fc1"]["kernel"].sharding)
 
 # %% [markdown]
-# Only the order of floating-point sums differs. `tests/test_parallel.py` checks the same
+# Only the order of floating-point sums differs. `tests/parallel/test_parallel.py` checks the same
 # over two steps with dropout on — ChatGPT on `data=8`, `fsdp=8` and `data=2,fsdp=4`, Sora on
 # `data=2,fsdp=2,model=2` — and that every parameter and Adam moment has the sharding its
 # rule says.
@@ -239,11 +251,11 @@ if not QUICK:
 # The same batch through the same weights, float32 vs bfloat16 compute:
 
 # %%
-graphdef32, params32, rest32 = train.split_model(create(small, seed=0))
-graphdef16, _, rest16 = train.split_model(create(small.replace(dtype="bfloat16"), seed=0))
+graphdef32, params32, rest32 = split_model(create(small, seed=0))
+graphdef16, _, rest16 = split_model(create(small.replace(dtype="bfloat16"), seed=0))
 b = {k: jnp.asarray(v) for k, v in step_batch.items()}
-loss32 = train.objective(nnx.merge(graphdef32, params32, rest32), b, deterministic=True)[0]
-loss16 = train.objective(nnx.merge(graphdef16, params32, rest16), b, deterministic=True)[0]  # same float32 θ
+loss32 = objective(nnx.merge(graphdef32, params32, rest32), b, deterministic=True)[0]
+loss16 = objective(nnx.merge(graphdef16, params32, rest16), b, deterministic=True)[0]  # same float32 θ
 logits_gap = float(jnp.max(jnp.abs(nnx.merge(graphdef16, params32, rest16)(b["x"]) - nnx.merge(graphdef32, params32, rest32)(b["x"]))))
 print(f"loss float32 {float(loss32):.6f}, bfloat16 compute {float(loss16):.6f}; largest logit difference {logits_gap:.1e}")
 assert 0 < abs(float(loss16) - float(loss32)) / float(loss32) < 0.01
@@ -252,9 +264,9 @@ assert all(x.dtype == jnp.float32 for x in jax.tree.leaves(params32))
 # %%
 def compile_seconds(n_layers: int, scan: bool) -> float:
     config = small.replace(n_layers=n_layers, scan_layers=scan)
-    graphdef, params, rest = train.split_model(create(config))
-    opt_state = train.make_optimizer(cfg).init(params)
-    step, _ = train.make_steps(graphdef, cfg)
+    graphdef, params, rest = split_model(create(config))
+    opt_state = make_optimizer(cfg).init(params)
+    step, _ = make_steps(graphdef, cfg)
     t0 = time.perf_counter()
     step.lower(params, opt_state, rest, step_batch, np.int32(0)).compile()
     return time.perf_counter() - t0
@@ -288,18 +300,19 @@ for n in () if QUICK else (2, 8, 24):  # a few minutes of compiling: skipped in 
 # $6N$: each weight does a multiply-add (2 FLOPs) forward and twice that backward; $12LCT$: the
 # attention scores and their weighted sum over a T-token context (PaLM, appendix B). It counts
 # the model's arithmetic, not what the hardware redid (remat) or wasted (padding), so it
-# compares implementations and hardware fairly. `minisora bench train` prints it, with XLA's
+# compares implementations and hardware fairly. `minisora.tools.bench.bench_train` (the
+# `minisora bench train` command) reports it, with XLA's
 # own FLOP count of the compiled step as a cross-check, and the peak from a table of
 # published figures (TPU v4/v5e/v5p/v6e, A100, H100, H200) — for a CPU, from a matmul probe
 # it runs at start-up. Rough guide: 40–60 % is excellent for a large model on TPU/GPU; a
 # small model is bound by memory traffic and per-op overheads, not by the matmul units.
 
 # %%
-flops = bench.model_flops_per_step(gpt2, abstract, 1, 1024) / 1024  # per token: one row of T = 1024
-print(f"GPT-2 small at T = 1024: {flops / 1e9:.3f} GFLOP per token")
+per_token = flops.model_flops_per_step(gpt2, abstract, 1, 1024) / 1024  # one row of T = 1024
+print(f"GPT-2 small at T = 1024: {per_token / 1e9:.3f} GFLOP per token")
 for kind in ("TPU v5e", "TPU v6e", "H100"):
-    peak = bench.published_peak(kind, "bfloat16")
-    print(f"  {kind}: 50 % MFU = {0.5 * peak / flops:,.0f} tokens/s per chip")
+    peak = flops.published_peak(kind, "bfloat16")
+    print(f"  {kind}: 50 % MFU = {0.5 * peak / per_token:,.0f} tokens/s per chip")
 
 # %% [markdown]
 # ## Several hosts: `--distributed`
@@ -316,7 +329,7 @@ for kind in ("TPU v5e", "TPU v6e", "H100"):
 #   tokenizer (the others wait for it at a barrier).
 #
 # The run directory must be on storage every host sees (NFS, or a `gs://` bucket mounted with
-# gcsfuse). `tests/test_distributed.py` runs two processes on localhost (CPU devices talk over
+# gcsfuse). `tests/parallel/test_distributed.py` runs two processes on localhost (CPU devices talk over
 # gloo) and checks they train exactly like one process.
 #
 # **One TPU VM** (e.g. v5e-8 or v6e-8, one host, 8 chips) — no `--distributed`:
@@ -383,7 +396,7 @@ for kind in ("TPU v5e", "TPU v6e", "H100"):
 # * The same baby GPT, batch 16, on 8 *fake* devices (they share the same 2 cores, so sharding
 #   can only add work here): one device 13,400 tokens/s; `data=8` 7,400; `data=4,fsdp=2`
 #   6,200; `fsdp=8` 5,000 (measured while Adam's moments were still kept per tensor; since
-#   `train.make_optimizer` keeps them as one flat vector, FSDP also reshuffles the gradient into
+#   `training.optim.make_optimizer` keeps them as one flat vector, FSDP also reshuffles the gradient into
 #   that vector's shards each step). The order is the lesson — DP communicates least, FSDP most —
 #   and XLA's FLOP count per device is 1/8 of the one-device step's in all three: the
 #   devices split the work, they do not repeat it.

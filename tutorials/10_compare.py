@@ -16,10 +16,12 @@
 # 2. ChatGPT "generates more diverse, creative text";
 # 3. ChatGPT "needs more compute".
 #
-# `minisora compare` turns each claim into a number, for two models a learner can train on a
-# laptop. This chapter runs its quick mode (seconds instead of the full run's ≈ 15 minutes),
-# reads the report it writes, and says what the numbers show — and what they cannot show at
-# this scale. The full run is one command:
+# `minisora.tools.compare` (behind the `minisora compare` command) turns each claim into a
+# number, for two models a learner can train on a laptop. This chapter runs its quick mode
+# (seconds instead of the full run's ≈ 15 minutes) with `run_compare`, reads the report it
+# writes, and says what the numbers show — and what they cannot show at this scale. The full
+# run is one call, `compare.run_compare(SHIPPED_CORPUS, SHIPPED_DIALOGUES["train"],
+# "runs/compare", compare.CompareConfig(), test_path=SHIPPED_DIALOGUES["test"])`, or one command:
 #
 # ```
 # minisora compare --out runs/compare          # tiny preset, shipped data, 3 seeds
@@ -32,8 +34,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from minisora import compare, report
 from minisora.datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES
+from minisora.tools import compare, report
 
 QUICK = os.environ.get("MINISORA_QUICK") == "1"  # the quick compare is small either way
 

@@ -68,8 +68,10 @@ def chat_context(history, question, room: int) -> list[int]:
     return [i for turn in turns for i in turn] + now
 
 
-def print_stream(tok, chunks, stop_ids=(EOS_ID,), out=sys.stdout) -> list[int]:
-    """Print row 0 of a token stream as text while it comes; return its ids (stop token cut)."""
+def print_stream(tok, chunks, stop_ids=(EOS_ID,), out=None) -> list[int]:
+    """Print row 0 of a token stream as text while it comes (to ``out``, default: the current
+    ``sys.stdout``); return its ids (stop token cut)."""
+    out = sys.stdout if out is None else out  # looked up per call: redirections made later apply
     ids, shown = [], ""
     for ys in chunks:
         row = [int(y) for y in ys[0]]

@@ -47,8 +47,11 @@ def read_hf_config(path) -> dict:
         config = json.loads((folder / "config.json").read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise UserError(f"{folder / 'config.json'} is not valid JSON ({e}).") from None
-    if not isinstance(config, dict) or config.get("model_type") not in KNOWN_MODEL_TYPES:
-        kind = config.get("model_type") if isinstance(config, dict) else None
+    if not isinstance(config, dict):
+        raise UserError(f"{folder / 'config.json'} is JSON but not an object of model settings, "
+                        "so it is not a Hugging Face model config.")
+    if config.get("model_type") not in KNOWN_MODEL_TYPES:
+        kind = config.get("model_type")
         raise UserError(f"{folder} holds a {kind!r} model; minisora reads {' and '.join(KNOWN_MODEL_TYPES)}.")
     return config
 

@@ -1,6 +1,8 @@
 """Runs end to end through the CLI: pretrain -> load -> finetune -> resume; import-hf -> load."""
 
 import json
+import sys
+from pathlib import Path
 
 import jax.numpy as jnp
 import numpy as np
@@ -8,7 +10,7 @@ import pytest
 from flax import nnx
 
 import minisora
-from minisora import cli, models
+from minisora import cli, config, nn
 from minisora.errors import UserError
 
 MICRO = dict(d_model=16, n_heads=2, n_layers=1, d_ff=32, max_len=32, d_lstm=16)
@@ -17,7 +19,7 @@ TEXT = "the cat sat on the mat. the dog sat on the log. " * 40
 
 @pytest.fixture
 def micro(monkeypatch):
-    monkeypatch.setitem(models.PRESETS, "micro", MICRO)  # a preset small enough to compile in seconds
+    monkeypatch.setitem(config.PRESETS, "micro", MICRO)  # a preset small enough to compile in seconds
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +47,7 @@ def test_pretrain_load_finetune(tmp_path, files, micro, model):
     run = tmp_path / "pre"
     _pretrain(files, run, model)
     saved = json.loads((run / "config.json").read_text())
-    assert saved["model"]["model"] == model and saved["train"]["steps"] == 4
+    assert saved["model"]["family"] == model and saved["train"]["steps"] == 4
     lines = [json.loads(ln) for ln in (run / "metrics.jsonl").read_text().splitlines()]
     assert [m["step"] for m in lines if "val_loss" in m] == [2, 4]
     assert (run / "loss.png").exists() and (run / "tokenizer").is_dir()
@@ -56,7 +58,7 @@ def test_pretrain_load_finetune(tmp_path, files, micro, model):
     logits = handle.logits(ids)
     assert logits.shape == (1, ids.shape[1], handle.config.vocab_size)
     # the loaded parameters are the trained ones, not a fresh initialisation
-    fresh = models.create(handle.config, seed=0)
+    fresh = nn.create(handle.config, seed=0)
     trained = nnx.state(handle.model, nnx.Param)
     assert any(not np.array_equal(a, b) for a, b in zip(
         jax_leaves(trained), jax_leaves(nnx.state(fresh, nnx.Param))))
@@ -72,7 +74,7 @@ def test_pretrain_load_finetune(tmp_path, files, micro, model):
 
 def test_finetune_on_a_mesh_equals_one_device(tmp_path, files, micro, monkeypatch):
     """``finetune --mesh``: the sharded step path (here a one-device mesh: the pytest process has one
-    CPU device; tests/test_parallel.py runs the same step on 8) trains the same parameters."""
+    CPU device; tests/parallel/test_parallel.py runs the same step on 8) trains the same parameters."""
     from minisora import parallel
 
     meshes = []  # the mesh each run's train step was sharded over
@@ -120,13 +122,23 @@ def test_load_errors_are_user_errors(tmp_path):
     (tmp_path / "config.json").write_text('{"model": 3}')
     with pytest.raises(UserError, match="corrupt"):
         minisora.load(tmp_path)
-    (tmp_path / "config.json").write_text(json.dumps({"model": models.ModelConfig(**MICRO, vocab_size=20).to_dict()}))
+    (tmp_path / "config.json").write_text(json.dumps({"model": config.ModelConfig(**MICRO, vocab_size=20).to_dict()}))
     with pytest.raises(UserError, match="no checkpoints"):
         minisora.load(tmp_path)
 
 
+def _hf_parity_helpers():
+    """tests/tools/test_hf.py's vocabulary size and random GPT-2 builder (one reference for both files)."""
+    tools = str(Path(__file__).resolve().parents[1] / "tools")
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    import test_hf
+
+    return test_hf.V, test_hf._gpt2
+
+
 def test_import_hf_gpt2_makes_a_loadable_run(tmp_path):
-    from test_hf_import import V, _gpt2  # the parity tests' small random GPT-2, saved with save_pretrained
+    V, _gpt2 = _hf_parity_helpers()  # the parity tests' small random GPT-2, saved with save_pretrained
 
     torch, ref = _gpt2(tmp_path / "hf")
     assert cli.main(["import-hf", "--from", str(tmp_path / "hf"), "--out", str(tmp_path / "run")]) == 0

@@ -1,4 +1,4 @@
-"""Run by tests/test_parallel.py in a fresh process with 8 fake CPU devices (the device count
+"""Run by tests/parallel/test_parallel.py in a fresh process with 8 fake CPU devices (the device count
 must be fixed before JAX starts, so it cannot be changed inside the pytest process).
 
 For each model and each mesh it runs the same two train steps as on one device and prints, as
@@ -6,7 +6,7 @@ one JSON line: the losses of both, the largest difference of the updated paramet
 array whose sharding differs from what parallel.RULES say. It then saves a checkpoint from an
 8-device mesh (for the parent to restore on 1 device) and restores it onto another mesh.
 
-    python tests/_parallel_worker.py OUT_DIR
+    python tests/parallel/_parallel_worker.py OUT_DIR
 """
 
 import json
@@ -16,9 +16,15 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from minisora import checkpoint, data, parallel
-from minisora import train as T
-from minisora.models import ModelConfig, create
+from minisora import parallel
+from minisora.config import ModelConfig, TrainConfig
+from minisora.nn import create
+from minisora.parallel.sharding import _path_str
+from minisora.tokenizer import pad_rows
+from minisora.training import checkpoint
+from minisora.training.batches import Batches
+from minisora.training.optim import make_optimizer
+from minisora.training.step import make_steps, split_model
 
 # DP, FSDP and both for ChatGPT; for Sora one mesh that uses all three axes, tensor parallel
 # included (its encoder blocks have ChatGPT's Megatron layout). Each mesh is a compile: the cost here.
@@ -26,31 +32,31 @@ MESHES = {"gpt": ("data=8", "fsdp=8", "data=2,fsdp=4"), "sora": ("data=2,fsdp=2,
 B, SEQ, V = 8, 16, 64
 
 
-def config(model: str) -> ModelConfig:
+def config(family: str) -> ModelConfig:
     # small, but every axis size divides what it splits (so nothing silently stays whole);
     # dropout on, so the sharded random bits are checked too
-    return ModelConfig(model=model, vocab_size=V, d_model=32, n_heads=4, n_layers=2, d_ff=64,
+    return ModelConfig(family=family, vocab_size=V, d_model=32, n_heads=4, n_layers=2, d_ff=64,
                        max_len=32, d_lstm=32, dropout=0.1)
 
 
-def batches(model: str, n: int) -> list[dict]:
+def batches(family: str, n: int) -> list[dict]:
     rng = np.random.default_rng(0)
     ids = rng.integers(9, V, size=4000).astype(np.int32)
-    b = data.Batches(model, "text", ids, ids, batch_size=B, seq_len=SEQ, vocab_size=V)
+    b = Batches(family, "text", ids, ids, batch_size=B, seq_len=SEQ, vocab_size=V)
     return [b.sample(rng) for _ in range(n)]
 
 
 def run(model_name: str, mesh=None, steps: int = 2):
     """Two train steps from the same initial state -> (losses, params, opt_state, XLA's FLOPs of
     the step summed over the devices)."""
-    cfg = T.TrainConfig(steps=10, batch_size=B, seq_len=SEQ, warmup=0).resolved()
-    graphdef, params, rest = T.split_model(create(config(model_name), seed=0))
-    opt_state = T.make_optimizer(cfg).init(params)
+    cfg = TrainConfig(steps=10, batch_size=B, seq_len=SEQ, warmup=0).resolved()
+    graphdef, params, rest = split_model(create(config(model_name), seed=0))
+    opt_state = make_optimizer(cfg).init(params)
     sh = None
     if mesh is not None:
         sh = parallel.train_shardings(mesh, params, opt_state)
         params, opt_state, rest = sh.place(params, opt_state, rest)
-    train_step, _ = T.make_steps(graphdef, cfg, sh)
+    train_step, _ = make_steps(graphdef, cfg, sh)
     losses, flops = [], None
     for t, batch in enumerate(batches(model_name, steps)):
         if mesh is not None:
@@ -68,7 +74,7 @@ def wrong_shardings(tree, mesh) -> list[str]:
     """Leaves whose actual sharding or per-device shard shape is not the rule's."""
     bad = []
     for path, x in jax.tree_util.tree_flatten_with_path(tree)[0]:
-        name = parallel._path_str(path)
+        name = _path_str(path)
         want = jax.sharding.NamedSharding(mesh, parallel.spec_for(name, x.shape, mesh, strict=False))
         shard = x.addressable_shards[0].data.shape
         if not x.sharding.is_equivalent_to(want, x.ndim) or shard != want.shard_shape(x.shape):
@@ -85,13 +91,13 @@ def decoding(model_name: str, spec: str) -> dict:
     and whether each device holds only its rows of the decode state."""
     from flax import nnx
 
-    from minisora import decode
+    from minisora.inference import decode
 
     cfg = config(model_name)
     graphdef, params = nnx.split(create(cfg, seed=0))
     rng = np.random.default_rng(1)
     prompts = [rng.integers(9, V, size=n).tolist() for n in (3, 5, 8, 2, 7, 4, 6, 1)]
-    ids, mask = decode.pad_left(prompts, 8)
+    ids, mask = pad_rows(prompts, 8, left=True)
     key, stops = jax.random.key(3), np.zeros(0, np.int32)
     mesh = parallel.make_mesh(spec)
     sharded = parallel.place_for_decoding(mesh, params, ids, mask)

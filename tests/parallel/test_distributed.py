@@ -1,6 +1,6 @@
 """Two processes on localhost train together with jax.distributed and match one process.
 
-Both run tests/_distributed_worker.py (2 CPU devices each, collectives over gloo) on a
+Both run tests/parallel/_distributed_worker.py (2 CPU devices each, collectives over gloo) on a
 data=2,fsdp=2 mesh that spans the two processes; this pytest process trains the same run on
 its one device. The losses, the held-out loss and the final parameters (restored from the
 checkpoint the two processes wrote together) must agree, and only process 0 may have written
@@ -18,11 +18,13 @@ import jax
 import numpy as np
 import pytest
 
-from minisora import checkpoint
-from minisora import train as T
+from minisora.training import checkpoint
+from minisora.training.loop import train
+from minisora.training.step import split_model
 
-ROOT = Path(__file__).resolve().parent.parent
-WORKER = ROOT / "tests" / "_distributed_worker.py"
+HERE = Path(__file__).resolve().parent  # tests/parallel
+ROOT = HERE.parents[1]  # the repository
+WORKER = HERE / "_distributed_worker.py"
 
 
 def _free_port() -> int:
@@ -53,7 +55,7 @@ def test_two_processes_train_like_one(tmp_path):
     from _distributed_worker import setup
 
     model, batches, cfg = setup()
-    T.train(model, batches, cfg, tmp_path / "one", quiet=True)
+    train(model, batches, cfg, tmp_path / "one", quiet=True)
 
     two, one = _metrics(run_dir), _metrics(tmp_path / "one")
     assert [m["step"] for m in two] == [m["step"] for m in one]  # one writer: no line twice
@@ -62,7 +64,7 @@ def test_two_processes_train_like_one(tmp_path):
             if k in b:
                 np.testing.assert_allclose(a[k], b[k], rtol=1e-5, err_msg=f"step {b['step']} {k}")
 
-    _, like, _ = T.split_model(model)
+    _, like, _ = split_model(model)
     mgr = checkpoint.manager(run_dir, create=False)
     step, params, _, _ = checkpoint.restore(mgr, like)
     mgr.close()

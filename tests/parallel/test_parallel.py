@@ -1,9 +1,9 @@
-"""parallel.py: meshes, sharding rules, and the sharded train step on 8 fake CPU devices.
+"""minisora/parallel/: meshes, sharding rules, and the sharded train step on 8 fake CPU devices.
 
 The sharded step must compute what the one-device step computes: the loss is a mean over the
 global batch whichever device holds which rows, so losses and updated parameters agree up to
 the order of floating-point sums. The 8 devices exist only in a subprocess
-(tests/_parallel_worker.py): JAX fixes the CPU device count when it starts.
+(tests/parallel/_parallel_worker.py): JAX fixes the CPU device count when it starts.
 """
 
 import json
@@ -19,12 +19,18 @@ import pytest
 from jax.sharding import AbstractMesh, AxisType
 from jax.sharding import PartitionSpec as P
 
-from minisora import checkpoint, parallel
-from minisora import train as T
+from minisora import parallel
+from minisora.config import config_from_preset
 from minisora.errors import UserError
-from minisora.models import config_from_preset, create
+from minisora.nn import create
+from minisora.parallel.sharding import _path_str
+from minisora.training import checkpoint
+from minisora.training.checkpoint import OLD_NAMES
+from minisora.training.step import split_model
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent  # tests/parallel
+ROOT = HERE.parents[1]  # the repository
+WORKER = HERE / "_parallel_worker.py"
 
 
 def abstract_mesh(data=1, fsdp=1, model=1):
@@ -62,25 +68,26 @@ def test_one_device_mesh_is_auto():
 # --- the rules ------------------------------------------------------------------------------------
 
 
-def _specs(model: str, scan: bool, mesh) -> dict:
-    config = config_from_preset(model, "tiny", vocab_size=128, scan_layers=scan)
-    _, params, _ = T.split_model(create(config))
-    return {parallel._path_str(p): (x.shape, parallel.spec_for(parallel._path_str(p), x.shape, mesh))  # raises if no rule
+def _specs(family: str, scan: bool, mesh) -> dict:
+    config = config_from_preset(family, "tiny", vocab_size=128, scan_layers=scan)
+    _, params, _ = split_model(create(config))
+    return {_path_str(p): (x.shape, parallel.spec_for(_path_str(p), x.shape, mesh))  # raises if no rule
             for p, x in jax.tree_util.tree_flatten_with_path(params)[0]}
 
 
-@pytest.mark.parametrize("model", ["gpt", "sora"])
-def test_every_parameter_has_a_rule(model):
+@pytest.mark.parametrize("family", ["gpt", "sora"])
+def test_every_parameter_has_a_rule(family):
     """A parameter without a rule fails loudly instead of ending up replicated by accident; FSDP
     leaves no matrix whole; a stacked (scan_layers) model is sharded like one of its blocks, with
-    the layer axis whole."""
+    the layer axis whole. The paths are the one naming scheme's (none from before the renaming)."""
     mesh = abstract_mesh(2, 2, 2)
-    specs = _specs(model, False, mesh)
+    specs = _specs(family, False, mesh)
+    assert not {part for name in specs for part in name.split("/")} & set(OLD_NAMES)
     for name, (shape, spec) in specs.items():
         assert len(spec) == len(shape)
         if len(shape) == 2 and not name.endswith("seg_embed/embedding"):  # (2, C): too few rows to split
             assert "fsdp" in tuple(spec), f"{name} {spec} is not split over fsdp"
-    for name, (shape, spec) in _specs(model, True, mesh).items():
+    for name, (shape, spec) in _specs(family, True, mesh).items():
         unstacked = re.sub(r"(^|/)blocks/", r"\1blocks/0/", name)
         if unstacked != name:
             assert shape[1:] == specs[unstacked][0] and spec == P(None, *specs[unstacked][1]), name
@@ -89,34 +96,56 @@ def test_every_parameter_has_a_rule(model):
 
 
 def test_megatron_layout_of_a_gpt_block():
-    """Column-parallel in, row-parallel out: W_qkv and W_fc split their outputs over model, W_o and
-    W_proj their inputs, so one block needs one all-reduce per matmul pair (Megatron-LM, §3)."""
+    """Column-parallel in, row-parallel out: W_qkv and W_fc1 split their outputs over model, W_o and
+    W_fc2 their inputs, so one block needs one all-reduce per matmul pair (Megatron-LM, §3)."""
     mesh = abstract_mesh(model=2, fsdp=2)
     C, F = 96, 384
     assert parallel.spec_for("blocks/0/attn/qkv/kernel", (C, 3 * C), mesh) == P("fsdp", "model")
-    assert parallel.spec_for("blocks/0/fc/kernel", (C, F), mesh) == P("fsdp", "model")
+    assert parallel.spec_for("blocks/0/fc1/kernel", (C, F), mesh) == P("fsdp", "model")
     assert parallel.spec_for("blocks/0/attn/out/kernel", (C, C), mesh) == P("model", "fsdp")
-    assert parallel.spec_for("blocks/0/proj/kernel", (F, C), mesh) == P("model", "fsdp")
-    assert parallel.spec_for("blocks/0/fc/bias", (F,), mesh) == P("model")
-    assert parallel.spec_for("blocks/0/proj/bias", (C,), mesh) == P(None)
-    assert parallel.spec_for("0/mu/blocks/0/fc/kernel", (C, F), mesh) == P("fsdp", "model")  # Adam's m follows θ
+    assert parallel.spec_for("blocks/0/fc2/kernel", (F, C), mesh) == P("model", "fsdp")
+    assert parallel.spec_for("blocks/0/fc1/bias", (F,), mesh) == P("model")
+    assert parallel.spec_for("blocks/0/fc2/bias", (C,), mesh) == P(None)
+    assert parallel.spec_for("0/mu/blocks/0/fc1/kernel", (C, F), mesh) == P("fsdp", "model")  # Adam's m follows θ
     assert parallel.spec_for("0/count", (), mesh) == P()
+
+
+def test_soras_own_layers_keep_their_layout_under_the_new_names():
+    """Sora's parameters outside the encoder blocks, under the one naming scheme, get the layout
+    their old names had: the start state's and attention key's matrices (old W_h, W_c, W_a) and
+    the LSTM gates (W, U) column-parallel, the output projection (W_o) row-parallel, both vocabulary
+    biases (b_v, mlm/bias) split like the token table's rows, the LayerNorms (embed_ln, ln_e) whole."""
+    specs = _specs("sora", False, abstract_mesh(fsdp=2, model=2))
+    want = {
+        "init_h/kernel": P("fsdp", "model"), "init_h/bias": P("model"),
+        "init_c/kernel": P("fsdp", "model"), "init_c/bias": P("model"),
+        "key/kernel": P("fsdp", "model"),
+        "cell/lstm/x_gates/kernel": P("fsdp", "model"), "cell/lstm/h_gates/kernel": P("fsdp", "model"),
+        "cell/lstm/h_gates/bias": P("model"),
+        "cell/out/kernel": P("model", "fsdp"), "cell/out/bias": P(None),
+        "vocab_bias": P("model"), "encoder/mlm/vocab_bias": P("model"),
+        "encoder/tok_embed/embedding": P("model", "fsdp"), "encoder/pos_embed/embedding": P(None, "fsdp"),
+        "encoder/ln_embed/scale": P(None), "ln_in/scale": P(None), "ln_f/scale": P(None),
+    }
+    assert {name: specs[name][1] for name in want} == want
+    with pytest.raises(ValueError, match="no sharding rule"):  # an old name is no longer a parameter's
+        parallel.spec_for("blocks/0/proj/kernel", (384, 96), abstract_mesh(fsdp=2, model=2))
 
 
 def test_an_axis_that_does_not_divide_leaves_the_dimension_whole():
     """GPT-2's 50257-token vocabulary cannot be split in two: that dimension stays whole."""
     mesh = abstract_mesh(fsdp=2, model=2)
-    assert parallel.spec_for("wte/embedding", (50257, 768), mesh) == P(None, "fsdp")
-    assert parallel.spec_for("wte/embedding", (50258, 768), mesh) == P("model", "fsdp")
+    assert parallel.spec_for("tok_embed/embedding", (50257, 768), mesh) == P(None, "fsdp")
+    assert parallel.spec_for("tok_embed/embedding", (50258, 768), mesh) == P("model", "fsdp")
 
 
 def test_table_names_every_parameter_once():
     config = config_from_preset("gpt", "tiny", vocab_size=128)
-    _, params, _ = T.split_model(create(config))
+    _, params, _ = split_model(create(config))
     table = parallel.sharding_table(params, parallel.make_mesh("data=1"))
-    assert "blocks/*/attn/qkv/kernel" in table and "wte/embedding" in table
+    assert "blocks/*/attn/qkv/kernel" in table and "tok_embed/embedding" in table and "blocks/*/fc1/kernel" in table
     assert "blocks/1/" not in table  # blocks folded
-    assert len(table.splitlines()) == 2 + 4 + 12  # mesh line, header; wte, wpe, ln_f ×2; 12 per block
+    assert len(table.splitlines()) == 2 + 4 + 12  # mesh line, header; tok_embed, pos_embed, ln_f ×2; 12 per block
 
 
 def test_batch_rows_split_over_data_and_fsdp():
@@ -145,10 +174,10 @@ def test_cpu_devices_flag_needs_a_fresh_process():
 
 @pytest.fixture(scope="module")
 def eight_devices(tmp_path_factory):
-    """Runs tests/_parallel_worker.py once with 8 CPU devices; its JSON report + output dir."""
+    """Runs tests/parallel/_parallel_worker.py once with 8 CPU devices; its JSON report + output dir."""
     out = tmp_path_factory.mktemp("parallel")
     env = dict(os.environ, JAX_PLATFORMS="cpu")
-    r = subprocess.run([sys.executable, str(ROOT / "tests" / "_parallel_worker.py"), str(out)],
+    r = subprocess.run([sys.executable, str(WORKER), str(out)],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-4000:]
     return json.loads(r.stdout.strip().splitlines()[-1]), out
@@ -214,7 +243,7 @@ def test_checkpoint_from_8_devices_restores_onto_1_device(eight_devices):
     saved = np.load(out / "params.npz")
     from _parallel_worker import config  # the worker's model shape
 
-    _, like, _ = T.split_model(create(config("gpt"), seed=1))
+    _, like, _ = split_model(create(config("gpt"), seed=1))
     mgr = checkpoint.manager(out / "run", create=False)
     step, params, _, meta = checkpoint.restore(mgr, like)
     mgr.close()

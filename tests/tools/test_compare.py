@@ -1,4 +1,5 @@
-"""`minisora compare`: verdict rule, matched sizes, FLOP counting, the evaluators, the report."""
+"""`minisora compare`: verdict rule, matched sizes, FLOP counting, the evaluators, the report
+(minisora/tools/: compare.py, measure.py, report.py, flops.py)."""
 
 import json
 import math
@@ -9,10 +10,16 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from minisora import compare, models, report
+from minisora import nn
+from minisora.config import ModelConfig, TrainConfig
+from minisora.datasets import ARTICLE_QUESTION
 from minisora.errors import UserError
-from minisora.losses import token_nll
 from minisora.tokenizer import BOS_ID
+from minisora.tools import compare, measure, report
+from minisora.tools.flops import matmul_flops
+from minisora.training.losses import token_nll
+from minisora.training.optim import make_optimizer
+from minisora.training.step import make_steps, split_model
 
 # --- the verdict rule on synthetic numbers --------------------------------------------------------
 
@@ -58,8 +65,8 @@ def test_fmt_rounds_to_the_spread():
 def test_matched_parameter_counts_within_ten_percent():
     gpt_cfg, sora_cfg, counts = compare.matched_configs("tiny", 2000)
     # count again from fully initialised models, not from the shapes the matcher used
-    n_gpt = models.count_params(models.create(gpt_cfg))
-    n_sora = models.count_params(models.create(sora_cfg))
+    n_gpt = nn.count_params(nn.create(gpt_cfg))
+    n_sora = nn.count_params(nn.create(sora_cfg))
     assert dict(counts) == {"gpt": n_gpt, "sora": n_sora}
     assert abs(n_sora - n_gpt) / n_gpt <= 0.10
     assert sora_cfg.d_model == gpt_cfg.d_model and sora_cfg.d_lstm >= sora_cfg.d_model // 2
@@ -70,38 +77,38 @@ def test_matched_parameter_counts_within_ten_percent():
 
 def test_matmul_flops_by_hand():
     a, b = jnp.ones((3, 4)), jnp.ones((4, 5))
-    assert compare.matmul_flops(jnp.dot, a, b) == 2 * 3 * 4 * 5
+    assert matmul_flops(jnp.dot, a, b) == 2 * 3 * 4 * 5
     x = jnp.ones((2, 6, 3, 4))  # batched: (B, H, T, D) x (B, H, D, T')
-    assert compare.matmul_flops(lambda x: jnp.einsum("bhtd,bhsd->bhts", x, x), x) == 2 * 2 * 6 * 3 * 3 * 4
+    assert matmul_flops(lambda x: jnp.einsum("bhtd,bhsd->bhts", x, x), x) == 2 * 2 * 6 * 3 * 3 * 4
 
     def looped(h):  # 7 steps of a (8, 16) @ (16, 16) product: the scan body counts 7 times
         return jax.lax.scan(lambda h, _: (jnp.tanh(h @ jnp.ones((16, 16))), None), h, None, length=7)[0]
 
-    assert compare.matmul_flops(looped, jnp.ones((8, 16))) == 7 * 2 * 8 * 16 * 16
+    assert matmul_flops(looped, jnp.ones((8, 16))) == 7 * 2 * 8 * 16 * 16
 
 
 def test_counted_train_flops_of_chatgpt_are_three_forward_passes():
     """GPT forward, by hand: per token 2·[L(4C² + 2CF) + CV] in the projections, MLP and head, plus
     2·2·T·C per layer for QKᵀ and AV; the backward pass doubles every product (train = 3 × forward)."""
     B, T, C, F, L, V = 2, 8, 16, 32, 2, 50
-    cfg = models.ModelConfig(model="gpt", vocab_size=V, d_model=C, n_heads=2, n_layers=L, d_ff=F, max_len=T)
+    cfg = ModelConfig(family="gpt", vocab_size=V, d_model=C, n_heads=2, n_layers=L, d_ff=F, max_len=T)
     forward = B * T * 2 * (L * (4 * C * C + 2 * C * F) + C * V) + L * 2 * (2 * B * T * T * C)
-    model = models.create(cfg)
-    train_cfg = compare.training.TrainConfig(steps=10, batch_size=B, seq_len=T)
-    graphdef, params, rest = compare.training.split_model(model)
-    train_step, _ = compare.training.make_steps(graphdef, train_cfg.resolved())
-    opt_state = compare.training.make_optimizer(train_cfg.resolved()).init(params)
+    model = nn.create(cfg)
+    train_cfg = TrainConfig(steps=10, batch_size=B, seq_len=T)
+    graphdef, params, rest = split_model(model)
+    train_step, _ = make_steps(graphdef, train_cfg.resolved())
+    opt_state = make_optimizer(train_cfg.resolved()).init(params)
     ids = np.random.default_rng(0).integers(9, V, (B, T)).astype(np.int32)
     batch = {"x": ids, "y": ids, "w": np.ones_like(ids)}
-    assert compare.matmul_flops(train_step, params, opt_state, rest, batch, np.int32(0)) == 3 * forward
+    assert matmul_flops(train_step, params, opt_state, rest, batch, np.int32(0)) == 3 * forward
 
 
 # --- the evaluators ---------------------------------------------------------------------------------
 
 
 def _tiny(model: str):
-    cfg = models.ModelConfig(model=model, vocab_size=40, d_model=16, n_heads=2, n_layers=1, d_ff=32, max_len=32, d_lstm=16)
-    return models.create(cfg, seed=3)
+    cfg = ModelConfig(family=model, vocab_size=40, d_model=16, n_heads=2, n_layers=1, d_ff=32, max_len=32, d_lstm=16)
+    return nn.create(cfg, seed=3)
 
 
 @pytest.mark.parametrize("kind", ["gpt", "sora"])
@@ -110,7 +117,7 @@ def test_context_losses_equal_unpadded_teacher_forcing(kind):
     teacher-forced cross-entropy of the same prompt alone."""
     model = _tiny(kind)
     windows = np.random.default_rng(1).integers(9, 40, (3, 12 + 5)).astype(np.int32)  # P_max 12, C 5
-    rows = compare.ContextSet.build(windows, [4, 12], 5)
+    rows = measure.ContextSet.build(windows, [4, 12], 5)
     got = rows.losses(model)
     for P, loss in zip([4, 12], got):
         prompt, cont = jnp.asarray(windows[:, 12 - P : 12]), jnp.asarray(windows[:, 12:])
@@ -126,8 +133,8 @@ def test_decode_state_bytes_grow_for_chatgpt_only():
     """ChatGPT keeps K and V for every position: per extra token 2·L·C float32 numbers (4 bytes) and
     one bool of the valid mask; Sora's LSTM state does not grow."""
     gpt, sora = _tiny("gpt"), _tiny("sora")
-    g = compare.state_bytes(gpt, [4, 12])["bytes"]
-    s = compare.state_bytes(sora, [4, 12])["bytes"]
+    g = measure.state_bytes(gpt, [4, 12])["bytes"]
+    s = measure.state_bytes(sora, [4, 12])["bytes"]
     assert g[1] - g[0] == 8 * (2 * 1 * 16 * 4 + 1)
     assert s[1] == s[0]
 
@@ -151,7 +158,7 @@ def _fake_results(n_seeds=3):
                 lm=dict(tokens=[1000, 2000], val_loss=[6.0, base], final_loss=base, final_ppl=math.exp(base)),
                 context=dict(prompt_len=[16, 32, 64, 128], loss=loss, long_loss=loss[-1], gain=loss[0] - loss[-1]),
                 dialogue=dict(em=0.1, f1=0.4 + rng.normal(0, 0.01),
-                              samples=[dict(question=compare.ARTICLE_QUESTION, reference="请重置密码。", answer="a|b")] * 5),
+                              samples=[dict(question=ARTICLE_QUESTION, reference="请重置密码。", answer="a|b")] * 5),
                 diversity=dict(distinct_1=0.3, distinct_2=0.7 if m == "gpt" else 0.5, repeated_3=0.05 + rng.normal(0, 0.01)),
             ))
         per[m] = runs
@@ -202,7 +209,7 @@ def test_quick_compare_writes_every_section(tmp_path):
         assert section in text
     for fig in FIGURES:
         assert (tmp_path / fig).stat().st_size > 5000
-    assert compare.ARTICLE_QUESTION in text
+    assert ARTICLE_QUESTION in text
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     n = results["setup"]["params"]
     assert abs(n["sora"] - n["gpt"]) / n["gpt"] <= 0.10

@@ -1,5 +1,5 @@
 """BERT parity: a Hugging Face BertModel / BertForMaskedLM saved with save_pretrained,
-read by ``bert_from_hf`` into minisora's Encoder, gives the same numbers.
+read by ``bert_from_hf`` (minisora/tools/hf.py) into minisora's Encoder, gives the same numbers.
 
 The reference models are built here from a small random config (no download), and
 every weight is moved away from its initial value first, so a missed bias or a
@@ -14,9 +14,10 @@ from flax import nnx
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from minisora.encoder import Encoder  # noqa: E402
 from minisora.errors import UserError  # noqa: E402
-from minisora.hf_import import bert_from_hf  # noqa: E402
+from minisora.nn.encoder import Encoder  # noqa: E402
+from minisora.tools.hf import bert_from_hf, bert_table  # noqa: E402
+from minisora.training.checkpoint import OLD_NAMES  # noqa: E402
 
 V, C, T = 61, 24, 9
 
@@ -62,7 +63,7 @@ def test_bert_model_hidden_states_and_pooler(tmp_path):
     ref = _perturbed(transformers.BertModel(_hf_config()))
     ref.save_pretrained(tmp_path)
     config, enc = _load(tmp_path, mlm_head=False)
-    assert config.model == "sora" and config.pooler and config.n_layers == 2 and config.d_ff == 40
+    assert config.family == "sora" and config.pooler and config.n_layers == 2 and config.d_ff == 40
 
     ids, mask, seg = _inputs()
     with torch.no_grad():
@@ -92,7 +93,7 @@ def test_bert_for_masked_lm_logits(tmp_path):
 def test_a_bert_folder_fills_soras_encoder(tmp_path):
     """The same dict updates a whole Sora model (what ``minisora import-hf`` does); the
     decoder's token embedding is the imported one."""
-    from minisora.models import create
+    from minisora.nn import create
 
     ref = _perturbed(transformers.BertForMaskedLM(_hf_config()))
     ref.save_pretrained(tmp_path)
@@ -115,3 +116,41 @@ def test_other_activations_are_refused(tmp_path):
     transformers.BertModel(_hf_config(hidden_act="relu")).save_pretrained(tmp_path)
     with pytest.raises(UserError):
         bert_from_hf(tmp_path)
+
+
+@pytest.mark.parametrize("pooler, mlm", [(True, False), (False, True)])
+def test_bert_table_names_every_encoder_parameter_in_the_new_scheme(pooler, mlm):
+    """The converter's table is exactly the Encoder's parameter paths (ln_embed, mlm/vocab_bias, …),
+    none of the names from before the renaming (embed_ln, mlm/bias, …)."""
+    from minisora.config import ModelConfig
+
+    config = ModelConfig(family="sora", vocab_size=V, d_model=C, n_heads=3, n_layers=2, d_ff=40, max_len=16,
+                         pooler=pooler, d_lstm=C)
+    abstract = nnx.eval_shape(lambda: Encoder(config, nnx.Rngs(0), mlm_head=mlm))
+    ours = set(dict(nnx.to_flat_state(nnx.state(abstract, nnx.Param))))
+    table = bert_table(config.n_layers, pooler=pooler, mlm=mlm)
+    assert set(table) == ours and len(set(table.values())) == len(table)
+    assert not {part for path in table for part in path if isinstance(part, str)} & set(OLD_NAMES)
+    assert (("mlm", "vocab_bias") in table) == mlm and ("ln_embed", "scale") in table
+
+
+def test_import_hf_of_a_bert_folder_makes_a_loadable_sora_run(tmp_path):
+    """``minisora import-hf`` of a BertForMaskedLM folder, then ``minisora.load``: the run's
+    logits (Sora's encoder MLM head) are the reference's, and the run's config says Sora."""
+    import json
+
+    import minisora
+    from minisora.cli import main
+
+    ref = _perturbed(transformers.BertForMaskedLM(_hf_config()))
+    ref.save_pretrained(tmp_path / "hf")
+    assert main(["import-hf", "--from", str(tmp_path / "hf"), "--out", str(tmp_path / "run")]) == 0
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["model"]["family"] == "sora" and saved["data"]["hf_model_type"] == "bert"
+    handle = minisora.load(tmp_path / "run")
+    assert handle.step == 0 and handle.tokenizer is None and handle.config.vocab_size == V
+    ids, mask, _ = _inputs()
+    with torch.no_grad():
+        expected = ref(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask)).logits.numpy()
+    real = mask.astype(bool)
+    np.testing.assert_allclose(np.asarray(handle.logits(ids, mask))[real], expected[real], atol=1e-4, rtol=0)

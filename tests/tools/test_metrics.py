@@ -2,7 +2,7 @@
 
 import pytest
 
-from minisora.metrics import distinct_n, exact_match, repeated_ngram_rate, token_f1, words
+from minisora.tools.metrics import distinct_n, exact_match, repeated_ngram_rate, token_f1, words
 
 
 def test_words_split_english_and_chinese():

@@ -5,12 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from minisora import data
 from minisora.errors import UserError
-from minisora.tokenizer import ASSISTANT_ID, BOS_ID, EOS_ID, MASK_ID, PAD_ID, USER_ID
+from minisora.tokenizer import ASSISTANT_ID, BOS_ID, EOS_ID, MASK_ID, N_SPECIAL, PAD_ID, USER_ID
+from minisora.training import batches as data
 
 V = 50
-CORPUS = np.arange(1000, dtype=np.int32) % (V - data.N_SPECIAL) + data.N_SPECIAL  # ids never special
+CORPUS = np.arange(1000, dtype=np.int32) % (V - N_SPECIAL) + N_SPECIAL  # ids never special
 
 
 def test_next_token_targets_are_inputs_shifted_by_one():
@@ -42,7 +42,7 @@ def test_corpus_shorter_than_a_window_is_a_user_error():
 
 def test_bert_masking_proportions():
     rng = data.make_rng(0)
-    x = rng.integers(data.N_SPECIAL, V, size=(200, 500)).astype(np.int32)
+    x = rng.integers(N_SPECIAL, V, size=(200, 500)).astype(np.int32)
     real = np.ones_like(x)
     real[:, :100] = 0  # padding is never chosen
     x_tilde, chosen = data.bert_mask(x, rng, V, real=real)
@@ -56,10 +56,10 @@ def test_bert_masking_proportions():
     replaced = c & ~to_mask & ~kept
     assert abs(to_mask.sum() / c.sum() - 0.8) < 0.01
     # a random replacement can equal the original (prob 1/41), so "kept" is 10 % + a little
-    assert abs(replaced.sum() / c.sum() - 0.1 * (1 - 1 / (V - data.N_SPECIAL))) < 0.01
-    assert abs(kept.sum() / c.sum() - 0.1 * (1 + 1 / (V - data.N_SPECIAL))) < 0.01
+    assert abs(replaced.sum() / c.sum() - 0.1 * (1 - 1 / (V - N_SPECIAL))) < 0.01
+    assert abs(kept.sum() / c.sum() - 0.1 * (1 + 1 / (V - N_SPECIAL))) < 0.01
     assert np.array_equal(x_tilde[~c], x[~c])  # unchosen tokens are untouched
-    assert x_tilde[replaced].min() >= data.N_SPECIAL  # random tokens are never special ids
+    assert x_tilde[replaced].min() >= N_SPECIAL  # random tokens are never special ids
 
 
 def test_prefix_continuation_batch():
@@ -77,7 +77,7 @@ def test_prefix_continuation_batch():
     assert np.all(b["dec_in"][:, 0] == BOS_ID)
     np.testing.assert_array_equal(b["dec_in"][:, 1:], b["y"][:, :-1])
     # the continuation follows the prefix in the corpus (consecutive ids here)
-    step = lambda a: (a - data.N_SPECIAL + 1) % (V - data.N_SPECIAL) + data.N_SPECIAL  # noqa: E731
+    step = lambda a: (a - N_SPECIAL + 1) % (V - N_SPECIAL) + N_SPECIAL  # noqa: E731
     np.testing.assert_array_equal(step(b["mlm_y"][:, -1]), b["y"][:, 0])
 
 
@@ -110,7 +110,7 @@ def test_sora_dialogue_batch_question_to_encoder_answer_to_decoder():
 
 def test_packed_row_is_the_chat_layout_with_every_answer_weighted():
     """Two dialogues in one row read exactly as ``minisora chat`` lays out a conversation."""
-    from minisora.decode import chat_context
+    from minisora.inference.chat import chat_context
 
     pairs = _pairs()
     b = data.gpt_dialogue_batch(pairs, [[0, 2], [1]], seq_len=14)

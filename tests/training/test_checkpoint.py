@@ -12,8 +12,9 @@ import numpy as np
 import optax
 import pytest
 
-from minisora import checkpoint, data
 from minisora.errors import UserError
+from minisora.training import batches as data
+from minisora.training import checkpoint
 
 
 def _state(seed=0):
@@ -86,7 +87,7 @@ def test_no_good_checkpoint_is_a_user_error(tmp_path):
 
 WRITER = textwrap.dedent("""
     import sys, jax.numpy as jnp
-    from minisora import checkpoint
+    from minisora.training import checkpoint
     mgr = checkpoint.manager(sys.argv[1], keep=100)
     step = 0
     while True:  # write 16 MB checkpoints until killed

@@ -1,5 +1,5 @@
 """The train step against hand arithmetic, the optimisers against their formulas, and the loop:
-no recompiles, NaN guard, exact resume, bad inputs."""
+no recompiles, NaN guard, exact resume, bad inputs (through ``minisora.cli.main``, as a user types them)."""
 
 import json
 import math
@@ -12,9 +12,13 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from minisora import checkpoint, cli, data, train
+from minisora import cli
+from minisora.config import ModelConfig, TrainConfig
 from minisora.errors import UserError
-from minisora.models import ModelConfig
+from minisora.tokenizer import N_SPECIAL
+from minisora.training import batches as data
+from minisora.training import checkpoint, loop, optim
+from minisora.training.step import make_steps, split_model
 
 V = 24
 
@@ -32,12 +36,12 @@ class Bigram(nnx.Module):
 
 
 def _corpus(n=2000):
-    return (np.arange(n) * 5 % (V - data.N_SPECIAL) + data.N_SPECIAL).astype(np.int32)
+    return (np.arange(n) * 5 % (V - N_SPECIAL) + N_SPECIAL).astype(np.int32)
 
 
-def _batches(model="gpt", B=4, T=8):
+def _batches(family="gpt", B=4, T=8):
     tr, va = data.split_held_out(_corpus())
-    return data.Batches(model, "text", tr, va, batch_size=B, seq_len=T, vocab_size=V)
+    return data.Batches(family, "text", tr, va, batch_size=B, seq_len=T, vocab_size=V)
 
 
 def _copy(tree):
@@ -53,10 +57,10 @@ def _flat(tree):
 
 def test_sgd_step_is_theta_minus_alpha_grad():
     model = Bigram(nnx.Rngs(0), dropout=0.0)
-    cfg = train.TrainConfig(optimizer="sgd", lr=0.3, clip=0, warmup=0, steps=5).resolved()
-    graphdef, params, rest = train.split_model(model)
-    tx = train.make_optimizer(cfg)
-    train_step, _ = train.make_steps(graphdef, cfg)
+    cfg = TrainConfig(optimizer="sgd", lr=0.3, clip=0, warmup=0, steps=5).resolved()
+    graphdef, params, rest = split_model(model)
+    tx = optim.make_optimizer(cfg)
+    train_step, _ = make_steps(graphdef, cfg)
     batch = _batches().sample(data.make_rng(0))
     θ = _copy(params)
 
@@ -77,8 +81,8 @@ def test_sgd_step_is_theta_minus_alpha_grad():
 
 
 def _one_update(name, θ, g, **kw):
-    cfg = train.TrainConfig(optimizer=name, lr=0.1, warmup=0, steps=10, **kw).resolved()
-    tx = train.make_optimizer(cfg)
+    cfg = TrainConfig(optimizer=name, lr=0.1, warmup=0, steps=10, **kw).resolved()
+    tx = optim.make_optimizer(cfg)
     updates, _ = tx.update(g, tx.init(θ), θ)
     return jax.tree.map(lambda p, u: p + u, θ, updates)
 
@@ -113,8 +117,8 @@ def test_global_norm_clipping():
 
 
 def test_warmup_cosine_schedule():
-    cfg = train.TrainConfig(lr=1.0, min_lr=0.1, warmup=4, steps=20).resolved()
-    α_t = train.lr_schedule(cfg)
+    cfg = TrainConfig(lr=1.0, min_lr=0.1, warmup=4, steps=20).resolved()
+    α_t = optim.lr_schedule(cfg)
     for t in range(4):
         assert float(α_t(t)) == pytest.approx((t + 1) / 4)
     for t in (4, 9, 12, 19):
@@ -124,9 +128,9 @@ def test_warmup_cosine_schedule():
 
 def test_bad_optimizer_and_lr_are_user_errors():
     with pytest.raises(UserError, match="Unknown optimizer"):
-        train.TrainConfig(optimizer="rmsprop").resolved()
+        TrainConfig(optimizer="rmsprop").resolved()
     with pytest.raises(UserError, match="--lr"):
-        train.TrainConfig(lr=-1.0).resolved()
+        TrainConfig(lr=-1.0).resolved()
 
 
 # --- the loop --------------------------------------------------------------------------------------
@@ -135,20 +139,35 @@ def test_bad_optimizer_and_lr_are_user_errors():
 def _loop_cfg(**kw):
     base = dict(steps=6, batch_size=4, seq_len=8, eval_every=3, eval_batches=2, checkpoint_every=3,
                 log_every=2, optimizer="adamw", lr=1e-2, warmup=2)
-    return train.TrainConfig(**{**base, **kw})
+    return TrainConfig(**{**base, **kw})
 
 
 def test_loop_compiles_once_and_writes_metrics(tmp_path, monkeypatch):
-    steps = {}
-    make_steps = train.make_steps
+    steps, traces = {}, []
+
+    class CountTraces:
+        """The jitted train step, counting how often the loop traces it for compilation."""
+
+        def __init__(self, jitted):
+            self.jitted = jitted
+
+        def trace(self, *a, **k):
+            traces.append(a)
+            return self.jitted.trace(*a, **k)
+
+        def __call__(self, *a, **k):
+            return self.jitted(*a, **k)
 
     def spy(*a, **k):
         steps["train"], steps["eval"] = make_steps(*a, **k)
-        return steps["train"], steps["eval"]
+        return CountTraces(steps["train"]), steps["eval"]
 
-    monkeypatch.setattr(train, "make_steps", spy)
-    train.train(Bigram(nnx.Rngs(0)), _batches(), _loop_cfg(), tmp_path, quiet=True)
-    assert steps["train"]._cache_size() == 1  # six steps, one compiled program
+    monkeypatch.setattr(loop, "make_steps", spy)  # the name the loop calls
+    result = loop.train(Bigram(nnx.Rngs(0)), _batches(), _loop_cfg(), tmp_path, quiet=True)
+    # six steps, one compiled program: traced and compiled once ahead of time (a compiled program
+    # never recompiles; other shapes would be an error), and no step went through jit's dispatch
+    assert len(traces) == 1 and result.steps == 6 and result.compiled is not None
+    assert steps["train"]._cache_size() == 0
     assert steps["eval"]._cache_size() == 1
     lines = [json.loads(ln) for ln in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [m["step"] for m in lines if "loss" in m] == [2, 3, 4, 6]  # log every 2, and at checkpoints
@@ -161,7 +180,7 @@ def test_loop_compiles_once_and_writes_metrics(tmp_path, monkeypatch):
 def test_loss_plot_is_optional(tmp_path, monkeypatch, capsys):
     import sys
 
-    from minisora.plot import plot_loss
+    from minisora.training.log import plot_loss
 
     (tmp_path / "metrics.jsonl").write_text('{"step": 1, "loss": 2.0}\n{"step": 1, "val_loss": 2.5}\n')
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
@@ -171,12 +190,12 @@ def test_loss_plot_is_optional(tmp_path, monkeypatch, capsys):
 
 
 def test_training_lowers_held_out_loss(tmp_path):
-    params = train.train(Bigram(nnx.Rngs(0), dropout=0.0), _batches(),
-                         _loop_cfg(steps=60, eval_every=60, checkpoint_every=60, lr=0.05), tmp_path, quiet=True)
+    result = loop.train(Bigram(nnx.Rngs(0), dropout=0.0), _batches(),
+                        _loop_cfg(steps=60, eval_every=60, checkpoint_every=60, lr=0.05), tmp_path, quiet=True)
     val = [json.loads(ln)["val_loss"] for ln in (tmp_path / "metrics.jsonl").read_text().splitlines() if "val_loss" in ln]
     # the corpus is a deterministic cycle, so a bigram model can drive the loss far below ln V
-    assert val[-1] < 0.5 * math.log(V - data.N_SPECIAL)
-    assert params is not None
+    assert val[-1] < 0.5 * math.log(V - N_SPECIAL)
+    assert result.params is not None and result.steps == 60
 
 
 def _interrupt_at(batches, k):
@@ -193,23 +212,23 @@ def _interrupt_at(batches, k):
     return batches
 
 
-@pytest.mark.parametrize("model", ["gpt", "sora"])
-def test_ctrl_c_checkpoints_and_resume_is_bit_identical(tmp_path, model):
+@pytest.mark.parametrize("family", ["gpt", "sora"])
+def test_ctrl_c_checkpoints_and_resume_is_bit_identical(tmp_path, family):
     # the real models with dropout; for Sora the BERT masking draws from the generator too
-    from minisora.models import create
+    from minisora.nn import create
 
-    config = ModelConfig(model=model, vocab_size=V, d_model=16, n_heads=2, n_layers=1, d_ff=32, max_len=16,
+    config = ModelConfig(family=family, vocab_size=V, d_model=16, n_heads=2, n_layers=1, d_ff=32, max_len=16,
                          d_lstm=16, dropout=0.1)
     cfg = _loop_cfg(steps=6, checkpoint_every=100, eval_every=100)
 
-    whole = train.train(create(config, seed=0), _batches(model), cfg, tmp_path / "a", quiet=True)
+    whole = loop.train(create(config, seed=0), _batches(family), cfg, tmp_path / "a", quiet=True)
 
     with pytest.raises(KeyboardInterrupt):  # Ctrl-C during step 3: it finishes, saves, stops
-        train.train(create(config, seed=0), _interrupt_at(_batches(model), 3), cfg, tmp_path / "b", quiet=True)
+        loop.train(create(config, seed=0), _interrupt_at(_batches(family), 3), cfg, tmp_path / "b", quiet=True)
     assert [int(p.name) for p in (tmp_path / "b" / "checkpoints").iterdir()] == [3]
-    resumed = train.train(create(config, seed=5), _batches(model), cfg, tmp_path / "b", resume=True, quiet=True)
+    resumed = loop.train(create(config, seed=5), _batches(family), cfg, tmp_path / "b", resume=True, quiet=True)
 
-    for a, b in zip(_flat(whole), _flat(resumed)):
+    for a, b in zip(_flat(whole.params), _flat(resumed.params)):
         np.testing.assert_array_equal(a, b)  # bit-identical, dropout included
     steps = [json.loads(ln)["step"] for ln in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
     assert steps == sorted(steps) and len(steps) == len(set(steps)) + 1  # step 6: train and eval lines
@@ -235,11 +254,11 @@ def test_nan_loss_stops_without_checkpointing_the_bad_state(tmp_path):
 
     batches.sample = sample_with_a_bad_batch_at_step_4
     cfg = _loop_cfg(steps=8, checkpoint_every=1, log_every=1, eval_every=100)
-    with pytest.raises(UserError, match="NaN or infinite between steps 4 and 4"):
-        train.train(PadBomb(nnx.Rngs(0)), batches, cfg, tmp_path, quiet=True)
+    with pytest.raises(UserError, match="NaN or infinite by step 4;"):
+        loop.train(PadBomb(nnx.Rngs(0)), batches, cfg, tmp_path, quiet=True)
     mgr = checkpoint.manager(tmp_path, keep=100)
     assert mgr.latest_step() == 3  # steps 1..3 were saved; step 4's NaN state never was
-    _, params, _ = train.split_model(PadBomb(nnx.Rngs(0)))
+    _, params, _ = split_model(PadBomb(nnx.Rngs(0)))
     step, restored, _, _ = checkpoint.restore(mgr, params)
     mgr.close()
     assert step == 3 and all(np.isfinite(x).all() for x in _flat(restored))
@@ -249,9 +268,10 @@ def test_nan_loss_stops_without_checkpointing_the_bad_state(tmp_path):
 
 
 def test_bench_train_counts_gpt_flops_like_xla(monkeypatch):
-    from minisora import bench, models
+    from minisora import config
+    from minisora.tools import bench, flops
 
-    monkeypatch.setitem(models.PRESETS, "micro", dict(vocab_size=V, d_model=16, n_heads=2, n_layers=2, d_ff=64, max_len=16))
+    monkeypatch.setitem(config.PRESETS, "micro", dict(vocab_size=V, d_model=16, n_heads=2, n_layers=2, d_ff=64, max_len=16))
     r = bench.bench_train("gpt", "micro", batch_size=8, seq_len=16, steps=2, warmup_steps=1)
     # 6N + 12·L·C·T by hand: N = every parameter but the position table
     C, L, T = 16, 2, 16
@@ -259,8 +279,8 @@ def test_bench_train_counts_gpt_flops_like_xla(monkeypatch):
     assert r["flops_per_token"] == 6 * N + 12 * L * C * T
     assert abs(r["xla_flops_per_token"] / r["flops_per_token"] - 1) < 0.2  # XLA also counts softmax, norms, adam
     assert r["tokens_per_s"] > 0 and r["compile_s"] > 0 and 0 < r["mfu"]
-    assert bench.published_peak("NVIDIA H100 80GB HBM3", "bfloat16") == 989e12
-    assert bench.published_peak("TPU v5 lite", "float32") == 197e12 and bench.published_peak("cpu", "float32") is None
+    assert flops.published_peak("NVIDIA H100 80GB HBM3", "bfloat16") == 989e12
+    assert flops.published_peak("TPU v5 lite", "float32") == 197e12 and flops.published_peak("cpu", "float32") is None
 
 
 # --- the command: bad inputs give one sentence and a non-zero exit -----------------------------------

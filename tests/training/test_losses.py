@@ -8,7 +8,7 @@ import numpy as np
 import optax
 import pytest
 
-from minisora.losses import cross_entropy, mlm_loss, next_token_loss, perplexity, token_nll
+from minisora.training.losses import cross_entropy, mlm_loss, next_token_loss, perplexity, token_nll
 
 
 def _hand_nll(logits, targets):
