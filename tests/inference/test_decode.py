@@ -265,8 +265,8 @@ def test_chat_context_drops_oldest_turns():
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A run directory as training leaves it: config, tokenizer, one checkpoint (random weights)."""
-    from minisora.training.rundir import write_run
     from minisora.tokenizer import train_tokenizer
+    from minisora.training.rundir import write_run
 
     root = tmp_path_factory.mktemp("runs")
     tok = train_tokenizer(["the quick brown fox jumps over the lazy dog? " * 20], root / "tok", vocab_size=300,
