@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import signal
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +114,25 @@ def all_finite(tree) -> bool:
     return bool(_finite(tree))  # checked on the devices: a state sharded over several hosts cannot be fetched whole
 
 
+_COMPILED: OrderedDict = OrderedDict()  # (step, argument shapes and placements) -> (traced, compiled), newest last
+
+
+def compiled_step(train_step, params, opt_state, rest, batch):
+    """``train_step`` traced and compiled ahead of time for these arguments: the one compile of a
+    run. Kept for the process, as jit keeps its own: resuming or re-running the same model and
+    settings (``make_steps`` returns the same step) reuses the program."""
+    args = (params, opt_state, rest, batch, np.int32(0))
+    leaves, tree = jax.tree.flatten(args)
+    key = (train_step, tree, tuple((np.shape(x), str(x.dtype), getattr(x, "sharding", None)) for x in leaves))
+    if key not in _COMPILED:
+        traced = train_step.trace(*args)
+        _COMPILED[key] = traced, traced.lower().compile()
+        while len(_COMPILED) > 8:  # as many as make_steps keeps
+            _COMPILED.popitem(last=False)
+    _COMPILED.move_to_end(key)
+    return _COMPILED[key]
+
+
 def compile_step(model, batches: batching.Batches, cfg: TrainConfig):
     """The train step of ``cfg`` for ``model``, traced and compiled on one batch, without training:
     -> (traced, compiled), for counting its FLOPs."""
@@ -165,8 +185,7 @@ def train(model, batches: batching.Batches, cfg: TrainConfig, run_dir=None, *, r
 
     batch = place(batches.sample(rng)) if start < cfg.steps else None
     t0 = time.perf_counter()
-    traced = train_step.trace(params, opt_state, rest, batch, np.int32(start)) if batch is not None else None
-    compiled = traced.lower().compile() if traced is not None else None  # the one compile of this run
+    traced, compiled = (None, None) if batch is None else compiled_step(train_step, params, opt_state, rest, batch)
     result = TrainResult(params, 0, batches.tokens_per_batch(), time.perf_counter() - t0, compiled, traced)
     profiler = StepProfiler(profile, start if profile_start is None else profile_start - 1)
     pending, train_s, t_mark, t_log = [], 0.0, time.perf_counter(), time.perf_counter()
