@@ -15,27 +15,11 @@ import pytest
 from flax import nnx
 
 import minisora
-from minisora import config
 from minisora.cli import main
 from minisora.nn import create
 
 MICRO = dict(d_model=16, n_heads=2, n_layers=2, d_ff=32, max_len=32, d_lstm=16)
-TEXT = "the cat sat on the mat. the dog sat on the log. " * 40
-
-
-@pytest.fixture
-def micro(monkeypatch):
-    monkeypatch.setitem(config.PRESETS, "micro", MICRO)  # a preset small enough to compile in seconds
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    from minisora.tokenizer import train_tokenizer
-
-    d = tmp_path_factory.mktemp("inputs")
-    (d / "corpus.txt").write_text(TEXT)
-    train_tokenizer([d / "corpus.txt"], d / "tok", vocab_size=300, model_type="char")
-    return d
+# the fixtures micro (this MICRO as a preset) and files (corpus, dialogues, tokenizer): tests/conftest.py
 
 
 def _cli(argv, capsys):

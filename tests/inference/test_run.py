@@ -14,25 +14,7 @@ from minisora import cli, config, nn
 from minisora.errors import UserError
 
 MICRO = dict(d_model=16, n_heads=2, n_layers=1, d_ff=32, max_len=32, d_lstm=16)
-TEXT = "the cat sat on the mat. the dog sat on the log. " * 40
-
-
-@pytest.fixture
-def micro(monkeypatch):
-    monkeypatch.setitem(config.PRESETS, "micro", MICRO)  # a preset small enough to compile in seconds
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    from minisora.tokenizer import train_tokenizer
-
-    d = tmp_path_factory.mktemp("inputs")
-    (d / "corpus.txt").write_text(TEXT)
-    qa = [{"question": f"who sat on the {w}?", "answer": f"the {a} sat on the {w}."}
-          for w, a in [("mat", "cat"), ("log", "dog")] * 6]
-    (d / "dialogues.jsonl").write_text("".join(json.dumps(x) + "\n" for x in qa))
-    train_tokenizer([d / "corpus.txt"], d / "tok", vocab_size=300, model_type="char")
-    return d
+# the fixtures micro (this MICRO as a preset) and files (corpus, dialogues, tokenizer): tests/conftest.py
 
 
 def _pretrain(files, out, model, *extra):
@@ -107,7 +89,7 @@ def test_resume_extends_a_run_and_refuses_a_different_corpus(tmp_path, files, mi
                      "--steps", "6"]) == 0
     assert minisora.load(run).step == 6
     other = tmp_path / "other.txt"
-    other.write_text(TEXT + "x")
+    other.write_text((files / "corpus.txt").read_text() + "x")
     assert cli.main(["pretrain", "--corpus", str(other), "--out", str(run), "--resume"]) == 2
     assert "not the corpus" in capsys.readouterr().err
     assert cli.main(["pretrain", "--corpus", str(files / "corpus.txt"), "--out", str(run)]) == 2  # no silent overwrite
