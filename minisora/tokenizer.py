@@ -16,6 +16,17 @@ Special ids are the same for every tokenizer minisora trains (gemma fixes its
 ids the same way), so model code may use the constants below directly.
 The five symbols after </s> are *control* symbols: they are never produced from
 text (typing "[MASK]" gives the letters, not the mask id) and decode to "".
+
+``Tokenizer`` is the interface every run's tokenizer has (encode / decode / the special
+ids / save / load); it has two implementations:
+
+    SentencePieceTokenizer   trained by minisora (``train_tokenizer``), the fixed ids above
+    HFTokenizer              a Hugging Face ``tokenizer.json`` (the ``tokenizers`` library),
+                             brought in with an imported model; its special ids are its own
+                             (GPT-2 has only <|endoftext|>), None where it has none
+
+Decoding, chat and the tools read the special ids from the tokenizer, never assume them;
+training on dialogues needs the fixed ones (``require_minisora_ids``).
 """
 
 from __future__ import annotations
@@ -23,12 +34,12 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import sentencepiece as spm
+import tokenizers
 
 from .errors import UserError
 
@@ -40,7 +51,10 @@ N_SPECIAL = 4 + len(CONTROL_SYMBOLS)  # ids 0..8 are special: never text (random
 NEWLINE_PIECE = "\n"  # id 9
 MODEL_TYPES = ("unigram", "bpe", "char")
 
-MODEL_FILE, META_FILE = "tokenizer.model", "tokenizer.json"
+MODEL_FILE, META_FILE = "tokenizer.model", "tokenizer.json"  # SentencePiece: the model, and minisora's notes
+HF_FILE, HF_SPECIALS_FILE = "tokenizer.json", "special_ids.json"  # Hugging Face: the tokenizer, its special ids
+SPECIAL_NAMES = ("pad", "unk", "bos", "eos", "mask", "cls", "sep", "user", "assistant")
+MINISORA_IDS = dict(zip(SPECIAL_NAMES, range(N_SPECIAL)))  # {"pad": 0, …, "assistant": 8}
 # SentencePiece writes a space as "▁" (U+2581) inside pieces, so a literal "▁"
 # in the input would come back as a space. We spell it as its three UTF-8 bytes.
 _META_SPACE = "\u2581"
@@ -94,7 +108,7 @@ def train_tokenizer(
     model_type: str = "unigram",
     character_coverage: float = 0.9995,
     from_text: bool = False,
-) -> "Tokenizer":
+) -> "SentencePieceTokenizer":
     """Train a SentencePiece model.
 
     ``inputs`` are paths to UTF-8 files, or (with ``from_text=True``) an iterable
@@ -126,15 +140,78 @@ def train_tokenizer(
             limit = msg.split("<=")[-1].strip(" .)") if "<=" in msg else "smaller"
             raise UserError(f"Vocabulary size {vocab_size} is larger than this corpus supports; use {limit} or fewer.") from None
         raise UserError(f"SentencePiece could not train on this input: {msg.splitlines()[-1]}") from None
-    tok = Tokenizer(model.getvalue(), model_type=model_type)
+    tok = SentencePieceTokenizer(model.getvalue(), model_type=model_type)
     if out_dir is not None:
         tok.save(out_dir)
     return tok
 
 
 class Tokenizer:
+    """Text <-> ids: the interface both implementations have (see the module docstring).
+
+    ``Tokenizer.load(dir)`` reads either kind from a folder. A special id the tokenizer does
+    not have is None (an imported GPT-2 has no <pad>, no <user>).
+    """
+
+    kind = "interface"
+    pad_id = unk_id = bos_id = eos_id = mask_id = cls_id = sep_id = user_id = assistant_id = None
+
+    @property
+    def vocab_size(self) -> int:
+        raise NotImplementedError
+
+    def id_to_piece(self, i: int) -> str:
+        raise NotImplementedError
+
+    def encode(self, text: str, *, add_bos: bool = False, add_eos: bool = False) -> list[int]:
+        raise NotImplementedError
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """Ids -> text. Padding and special ids decode to nothing."""
+        raise NotImplementedError
+
+    def save(self, out_dir: str | os.PathLike) -> None:
+        raise NotImplementedError
+
+    def special_ids(self) -> dict[str, int | None]:
+        return {name: getattr(self, f"{name}_id") for name in SPECIAL_NAMES}
+
+    def encode_batch(
+        self, texts: list[str], *, max_len: int | None = None, pad_left: bool = False,
+        add_bos: bool = False, add_eos: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Encode and pad to one (B, T) array; returns (ids, mask), mask 1 on real tokens.
+
+        Right padding suits training batches; left padding suits prompts, whose
+        last token then sits in the last column. Over-long rows keep their first
+        ``max_len`` tokens (right padding) or their last ``max_len`` (left padding).
+        """
+        rows = [self.encode(t, add_bos=add_bos, add_eos=add_eos) for t in texts]
+        T = max_len if max_len is not None else max((len(r) for r in rows), default=0)
+        return pad_rows(rows, T, left=pad_left)
+
+    @staticmethod
+    def load(directory: str | os.PathLike) -> "Tokenizer":
+        """A saved tokenizer folder of either kind: tokenizer.model (SentencePiece) or a Hugging Face tokenizer.json."""
+        d = Path(directory)
+        if d.is_dir() and not (d / MODEL_FILE).is_file() and (d / HF_FILE).is_file():
+            return HFTokenizer.load(d)
+        return SentencePieceTokenizer.load(d)
+
+
+def require_minisora_ids(tok: Tokenizer, what: str) -> None:
+    """Refuse, in one sentence, a tokenizer whose special ids are not minisora's fixed ones
+    (the batches and the dialogue layout of training use those ids)."""
+    differ = [f"<{name}> is {i}" for name, i in tok.special_ids().items() if i != MINISORA_IDS[name]]
+    if differ:
+        raise UserError(f"{what} needs minisora's special ids (<pad>=0 … <assistant>=8), but in this "
+                        f"{tok.kind} tokenizer {', '.join(differ[:3])}.")
+
+
+class SentencePieceTokenizer(Tokenizer):
     """Text <-> ids with minisora's fixed special ids (see module docstring)."""
 
+    kind = "SentencePiece"
     pad_id, unk_id, bos_id, eos_id = PAD_ID, UNK_ID, BOS_ID, EOS_ID
     mask_id, cls_id, sep_id, user_id, assistant_id = MASK_ID, CLS_ID, SEP_ID, USER_ID, ASSISTANT_ID
 
@@ -167,20 +244,6 @@ class Tokenizer:
         """Ids -> text. Padding and control ids decode to nothing."""
         return self.sp.decode([int(i) for i in ids if int(i) != PAD_ID])
 
-    def encode_batch(
-        self, texts: list[str], *, max_len: int | None = None, pad_left: bool = False,
-        add_bos: bool = False, add_eos: bool = False,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Encode and pad to one (B, T) array; returns (ids, mask), mask 1 on real tokens.
-
-        Right padding suits training batches; left padding suits prompts, whose
-        last token then sits in the last column. Over-long rows keep their first
-        ``max_len`` tokens (right padding) or their last ``max_len`` (left padding).
-        """
-        rows = [self.encode(t, add_bos=add_bos, add_eos=add_eos) for t in texts]
-        T = max_len if max_len is not None else max((len(r) for r in rows), default=0)
-        return pad_rows(rows, T, left=pad_left)
-
     # -- files ------------------------------------------------------------------------
     def save(self, out_dir: str | os.PathLike) -> None:
         out = Path(out_dir)
@@ -194,7 +257,7 @@ class Tokenizer:
         (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
 
     @classmethod
-    def load(cls, directory: str | os.PathLike) -> "Tokenizer":
+    def load(cls, directory: str | os.PathLike) -> "SentencePieceTokenizer":
         d = Path(directory)
         path = d / MODEL_FILE if d.is_dir() else d
         if not path.is_file():
@@ -210,13 +273,68 @@ class Tokenizer:
         return tok
 
 
+class HFTokenizer(Tokenizer):
+    """A Hugging Face ``tokenizer.json`` (the ``tokenizers`` library) behind minisora's interface.
+
+    ``special_ids`` names its special tokens ({"eos": 50256, "pad": None, …}); the folder reader
+    in tools/hf.py finds them in a model folder's tokenizer_config.json and config.json. As with
+    minisora's own tokenizer, special tokens are never produced from text: typing
+    "<|endoftext|>" gives its characters (the ``tokenizers`` option ``encode_special_tokens``).
+    """
+
+    kind = "Hugging Face"
+
+    def __init__(self, hf: tokenizers.Tokenizer, special_ids: dict[str, int | None], extra_files: dict | None = None):
+        self.hf = hf
+        self.hf.encode_special_tokens = True
+        unknown = set(special_ids) - set(SPECIAL_NAMES)
+        if unknown:
+            raise ValueError(f"unknown special names {sorted(unknown)}")
+        for name in SPECIAL_NAMES:
+            setattr(self, f"{name}_id", special_ids.get(name))
+        self.extra_files = dict(extra_files or {})  # {file name: text}, e.g. the folder's tokenizer_config.json
+
+    @property
+    def vocab_size(self) -> int:
+        return self.hf.get_vocab_size(with_added_tokens=True)
+
+    def id_to_piece(self, i: int) -> str:
+        return self.hf.id_to_token(int(i))
+
+    def encode(self, text: str, *, add_bos: bool = False, add_eos: bool = False) -> list[int]:
+        for flag, name in ((add_bos, "bos"), (add_eos, "eos")):
+            if flag and getattr(self, f"{name}_id") is None:
+                raise UserError(f"This tokenizer has no <{name}> token.")
+        ids = self.hf.encode(text, add_special_tokens=False).ids
+        return ([self.bos_id] if add_bos else []) + ids + ([self.eos_id] if add_eos else [])
+
+    def decode(self, ids: Iterable[int]) -> str:
+        return self.hf.decode([int(i) for i in ids if int(i) != self.pad_id], skip_special_tokens=True)
+
+    def save(self, out_dir: str | os.PathLike) -> None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / HF_FILE).write_text(self.hf.to_str(pretty=True), encoding="utf-8")
+        (out / HF_SPECIALS_FILE).write_text(json.dumps(self.special_ids(), indent=2) + "\n")
+        for name, text in self.extra_files.items():
+            (out / name).write_text(text, encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> "HFTokenizer":
+        d = Path(directory)
+        try:
+            hf = tokenizers.Tokenizer.from_file(str(d / HF_FILE))
+            special = json.loads((d / HF_SPECIALS_FILE).read_text()) if (d / HF_SPECIALS_FILE).is_file() else {}
+        except Exception as err:  # the tokenizers library raises plain Exceptions for a bad file
+            raise UserError(f"The tokenizer file {d / HF_FILE} is corrupt or not a Hugging Face tokenizer ({err}).") from None
+        extra = {p.name: p.read_text(encoding="utf-8") for p in sorted(d.glob("*.json"))
+                 if p.name not in (HF_FILE, HF_SPECIALS_FILE)}
+        return cls(hf, {k: v for k, v in special.items() if k in SPECIAL_NAMES}, extra)
+
+
 def copy_tokenizer(src_dir: str | os.PathLike, dst_dir: str | os.PathLike) -> None:
-    """Copy a saved tokenizer directory (used to put one beside a run)."""
-    Tokenizer.load(src_dir)  # validate first
-    Path(dst_dir).mkdir(parents=True, exist_ok=True)
-    for name in (MODEL_FILE, META_FILE):
-        if (Path(src_dir) / name).exists():
-            shutil.copyfile(Path(src_dir) / name, Path(dst_dir) / name)
+    """Copy a saved tokenizer directory (used to put one beside a run): checked by loading it."""
+    Tokenizer.load(src_dir).save(dst_dir)
 
 
 # --- rows of ids ---------------------------------------------------------------------
@@ -248,3 +366,24 @@ def chat_prompt(question_ids, room: int | None = None) -> list[int]:
     if room is not None:
         q = q[max(0, len(q) - (room - 2)):] if room > 2 else []
     return [USER_ID, *q, ASSISTANT_ID]
+
+
+def describe_pieces(tok, text: str | None = None) -> str:
+    """Where a trained tokenizer's pieces come from, in one sentence: the special ids, the 256 byte
+    pieces of byte fallback, and what it learned from the text (a char tokenizer: its characters).
+    With the training ``text``, also the characters that got no piece (rarer than the character
+    coverage), which are spelled as bytes."""
+    pieces = [tok.id_to_piece(i) for i in range(tok.vocab_size)]
+    n_bytes = sum(len(p) == 6 and p.startswith("<0x") and p.endswith(">") for p in pieces)
+    learned = tok.vocab_size - N_SPECIAL - n_bytes  # "\n" (id 9) counts as learned: it is a character
+    what = "characters" if getattr(tok, "model_type", None) == "char" else "pieces"
+    said = (f"{tok.vocab_size} pieces: {N_SPECIAL} special (<pad> <unk> <s> </s> {' '.join(CONTROL_SYMBOLS)}), "
+            f"{n_bytes} bytes <0x00>…<0xFF> (byte fallback: a character without a piece is spelled as its "
+            f"UTF-8 bytes) and {learned} {what} of the text")
+    if text is not None:
+        singles = {p.replace(_META_SPACE, " ") for p in pieces if len(p) == 1}
+        rare = sorted(set(text) - singles)
+        if rare:
+            shown = " ".join(repr(c)[1:-1] for c in rare[:10]) + (" …" if len(rare) > 10 else "")
+            said += f"; {len(rare)} rare character{'s' * (len(rare) > 1)} ({shown}) got no piece and are spelled as bytes"
+    return said

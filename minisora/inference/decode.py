@@ -33,8 +33,15 @@ from flax import nnx
 from .. import nn
 from ..errors import UserError
 from ..tokenizer import BOS_ID, EOS_ID, PAD_ID, pad_rows
+from .sampling import (
+    DEFAULT_MAX_NEW_TOKENS,
+    DEFAULT_SEED,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TOP_K,
+    DEFAULT_TOP_P,
+    sample,
+)
 from .sampling import greedy as argmax_token
-from .sampling import sample
 
 MIN_BUCKET = 8  # shortest prompt bucket
 
@@ -47,8 +54,8 @@ class Sampling(NamedTuple):
     top_p: jax.Array  # () float32; 1.0 = off
 
 
-def sampling_params(vocab_size: int, temperature: float = 1.0, top_k: int | None = None,
-                    top_p: float | None = None) -> Sampling:
+def sampling_params(vocab_size: int, temperature: float = DEFAULT_TEMPERATURE, top_k: int | None = DEFAULT_TOP_K,
+                    top_p: float | None = DEFAULT_TOP_P) -> Sampling:
     """Check the user's sampling flags and pack them as traced scalars."""
     if temperature is None or not temperature >= 0:  # also catches NaN
         raise UserError(f"Temperature must be 0 (greedy) or positive, not {temperature}.")
@@ -176,11 +183,15 @@ def bucket(length: int, room: int) -> int:
     return min(room, max(MIN_BUCKET, 1 << math.ceil(math.log2(max(length, 1)))))
 
 
-def fit_prompts(prompts, room: int):
-    """Empty prompts become [<s>]; long ones keep their last ``room`` tokens. -> (prompts, truncated)."""
+def fit_prompts(prompts, room: int, start_id: int | None = BOS_ID):
+    """Empty prompts become [start_id] (<s>); long ones keep their last ``room`` tokens. -> (prompts, truncated)."""
     out, truncated = [], False
     for p in prompts:
-        p = [int(i) for i in p] or [BOS_ID]
+        p = [int(i) for i in p]
+        if not p:
+            if start_id is None:
+                raise UserError("The prompt is empty, and this tokenizer has no <s> token to start from.")
+            p = [start_id]
         if len(p) > room:
             p, truncated = p[-room:], True
         out.append(p)
@@ -196,44 +207,51 @@ def cut_at_stop(row, stop_ids) -> list[int]:
     return row
 
 
-def prepare(prompts, config, max_new_tokens, temperature, top_k, top_p, warn):
+def prepare(prompts, config, max_new_tokens, temperature, top_k, top_p, warn, start_id=BOS_ID):
     """Check the flags, fit and pad the prompts: -> (ids (B, P), mask (B, P), Sampling)."""
     if max_new_tokens is None or max_new_tokens < 1:
         raise UserError(f"max_new_tokens must be at least 1, not {max_new_tokens}.")
     sampling = sampling_params(config.vocab_size, temperature, top_k, top_p)
+    if float(temperature) == 0.0 and (top_k is not None or top_p is not None) and warn is not None:
+        warn("Temperature 0 is greedy, so --top-k and --top-p change nothing; add --temperature 0.8 (or 1) to sample.")
     room = prompt_room(config, max_new_tokens)
-    prompts, truncated = fit_prompts(prompts, room)
+    prompts, truncated = fit_prompts(prompts, room, start_id)
     if truncated and warn is not None:
         warn(f"The prompt is longer than the {room} tokens that fit; keeping its last {room}.")
     ids, mask = pad_rows(prompts, bucket(max(map(len, prompts)), room), left=True)
     return ids, mask, sampling
 
 
-def generate(graphdef, params, prompts, config, *, max_new_tokens: int = 100, temperature: float = 1.0,
-             top_k: int | None = None, top_p: float | None = None, seed: int = 0,
-             stop_ids=(EOS_ID,), cached: bool = True, warn=None) -> list[list[int]]:
+def generate(graphdef, params, prompts, config, *, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+             temperature: float = DEFAULT_TEMPERATURE, top_k: int | None = DEFAULT_TOP_K,
+             top_p: float | None = DEFAULT_TOP_P, seed: int = DEFAULT_SEED, stop_ids=(EOS_ID,),
+             start_id: int | None = BOS_ID, cached: bool = True, warn=None) -> list[list[int]]:
     """Decode a batch of prompts (lists of ids, any lengths) -> the new ids of each, stop token cut.
 
-    ``config`` is the model's ModelConfig (for ``max_len`` and ``vocab_size``). ``warn`` is called
-    once with a sentence if a prompt had to be cut to fit the context.
+    ``config`` is the model's ModelConfig (for ``max_len`` and ``vocab_size``); the sampling
+    defaults (greedy) are sampling.py's, which every entry point shares. ``warn`` is called with a
+    sentence if a prompt had to be cut to fit the context, or if top-k / top-p come with greedy
+    decoding. ``stop_ids`` and ``start_id``
+    (what an empty prompt becomes) are the tokenizer's </s> and <s>: ``chat.special_args(tok)``.
     """
-    ids, mask, sampling = prepare(prompts, config, max_new_tokens, temperature, top_k, top_p, warn)
+    ids, mask, sampling = prepare(prompts, config, max_new_tokens, temperature, top_k, top_p, warn, start_id)
     run = decode_cached if cached else decode_uncached
     ys = run(graphdef, params, ids, mask, jax.random.key(seed), sampling, np.asarray(stop_ids, np.int32),
              max_new_tokens=max_new_tokens, greedy=float(temperature) == 0.0)
     return [cut_at_stop(row, set(stop_ids)) for row in np.asarray(ys)]
 
 
-def stream(graphdef, params, prompts, config, *, max_new_tokens: int = 100, temperature: float = 1.0,
-           top_k: int | None = None, top_p: float | None = None, seed: int = 0, stop_ids=(EOS_ID,),
-           chunk: int = 16, warn=None):
+def stream(graphdef, params, prompts, config, *, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+           temperature: float = DEFAULT_TEMPERATURE, top_k: int | None = DEFAULT_TOP_K,
+           top_p: float | None = DEFAULT_TOP_P, seed: int = DEFAULT_SEED, stop_ids=(EOS_ID,),
+           start_id: int | None = BOS_ID, chunk: int = 16, warn=None):
     """Like ``generate`` but yields the new tokens as they come: arrays (B, n) of a few steps each.
 
     The same scan body as ``decode_cached``, run ``chunk`` steps per jitted call from Python, with
     the state donated between calls. Stops early once every row has hit a stop token. Rows that
     are done yield PAD; the caller cuts them at their stop token.
     """
-    ids, mask, sampling = prepare(prompts, config, max_new_tokens, temperature, top_k, top_p, warn)
+    ids, mask, sampling = prepare(prompts, config, max_new_tokens, temperature, top_k, top_p, warn, start_id)
     key, stops, greedy = jax.random.key(seed), np.asarray(stop_ids, np.int32), float(temperature) == 0.0
     carry = first_token(graphdef, params, ids, mask, key, sampling, stops,
                    cache_len=ids.shape[1] + max_new_tokens, greedy=greedy)

@@ -7,7 +7,7 @@ The files (config.json, tokenizer/, checkpoints/, metrics.jsonl) are described i
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jax
@@ -27,9 +27,10 @@ class Run:
     run_dir: Path
     config: ModelConfig
     train_config: dict | None
-    tokenizer: Tokenizer | None  # None for imported runs
+    tokenizer: Tokenizer | None  # None for a run imported without a tokenizer.json
     model: nnx.Module
     step: int
+    data: dict = field(default_factory=dict)  # config.json's "data": what the run was made from
 
     def logits(self, ids, mask=None):
         """Teacher-forced logits (B, T, V) of token ids (B, T) or (T,).
@@ -43,7 +44,8 @@ class Run:
         return _logits(graphdef, state, ids, mask, self.config.family)
 
     def generate(self, prompt="", **kwargs):
-        """Sample a continuation of ``prompt`` (text): ``inference.chat.generate_text(self, …)``."""
+        """The continuation of ``prompt`` (text; for a fine-tuned run, the answer), greedy unless a
+        ``temperature`` > 0 is given, as `minisora chat` answers: ``inference.chat.generate_text(self, …)``."""
         return generate_text(self, prompt, **kwargs)
 
 
@@ -61,4 +63,4 @@ def load(run_dir) -> Run:
     """Config, tokenizer and the newest good checkpoint's parameters of ``run_dir``."""
     run_dir = Path(run_dir)
     saved, config, model, step = rundir.load_model(run_dir)
-    return Run(run_dir, config, saved.get("train"), rundir.load_tokenizer(run_dir), model, step)
+    return Run(run_dir, config, saved.get("train"), rundir.load_tokenizer(run_dir), model, step, saved.get("data") or {})
