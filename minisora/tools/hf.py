@@ -495,6 +495,10 @@ def write_folder(out: Path, files: dict[str, str], tensors: dict[str, np.ndarray
         for name, text in files.items():
             (tmp / name).write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
         save_file(tensors, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+        umask = os.umask(0)
+        os.umask(umask)
+        for path in (tmp, *tmp.iterdir()):  # mkdtemp makes the folder private; give it the usual modes
+            path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
         if out.exists():
             out.rmdir()  # empty (checked before)
         os.replace(tmp, out)
