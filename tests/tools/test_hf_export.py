@@ -221,3 +221,33 @@ def test_export_refuses_bad_input_in_one_sentence(runs, tmp_path, capsys):
     with pytest.raises(UserError, match="family"):
         export_hf(odd, tmp_path / "o")
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("model_type", ["bpe", "char"])
+def test_bpe_and_char_tokenizers_export_with_the_same_ids(model_type, tmp_path):
+    from minisora.tools.hf import tokenizer_files
+
+    ours = train_tokenizer([SHIPPED_CORPUS], vocab_size=3000 if model_type == "bpe" else 8000, model_type=model_type)
+    tmp_path.mkdir(exist_ok=True)
+    for name, text in tokenizer_files(ours, max_len=64, dialogue=False).items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    theirs = hf_tokenizer(tmp_path)
+    sample = texts()
+    assert [theirs.encode(t, add_special_tokens=False) for t in sample] == [ours.encode(t) for t in sample]
+
+
+def test_scan_layers_run_exports_one_tensor_per_layer(tmp_path):
+    """A run trained with --scan-layers stores each weight once for all layers (a leading axis N);
+    the export writes GPT-2's h.0, h.1, … and gives the same logits."""
+    from minisora.training.rundir import write_run
+
+    config = minisora.ModelConfig(family="gpt", vocab_size=50, d_model=16, n_heads=2, n_layers=3, d_ff=32,
+                                  max_len=16, scan_layers=True)
+    model = minisora.create(config, seed=1)
+    write_run(tmp_path / "run", model, config, {})
+    export_hf(tmp_path / "run", tmp_path / "hf")
+    ref = transformers.GPT2LMHeadModel.from_pretrained(tmp_path / "hf").eval()
+    ids = np.random.default_rng(0).integers(0, 50, size=(2, 12))
+    with torch.no_grad():
+        expected = ref(torch.tensor(ids)).logits.numpy()
+    np.testing.assert_allclose(np.asarray(minisora.load(tmp_path / "run").logits(ids)), expected, atol=1e-4, rtol=0)

@@ -146,3 +146,15 @@ def test_import_without_tokenizer_json_says_ids(folder, tmp_path, capsys):
     assert minisora.load(tmp_path / "r").tokenizer is None
     V = json.loads((folder / "config.json").read_text())["vocab_size"]
     assert minisora.load(tmp_path / "r").logits([1, 2, 3]).shape == (1, 3, V)
+
+
+def test_an_imported_run_exports_its_tokenizer_unchanged(folder, run_dir, tmp_path):
+    assert cli.main(["export-hf", "--run", str(run_dir), "--out", str(tmp_path / "out")]) == 0
+    before = transformers.AutoTokenizer.from_pretrained(folder)
+    after = transformers.AutoTokenizer.from_pretrained(tmp_path / "out")
+    for text in PROMPTS + ["  two spaces\n\nnewlines 😀"]:
+        assert after.encode(text) == before.encode(text)
+    assert after.eos_token_id == before.eos_token_id
+    a = transformers.GPT2LMHeadModel.from_pretrained(folder).state_dict()
+    b = transformers.GPT2LMHeadModel.from_pretrained(tmp_path / "out").state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
