@@ -13,6 +13,7 @@ Both models are Flax NNX modules with the same three entry points:
     model(…)                                  teacher-forced forward, for training
     model.prefill(prompt_ids, prompt_mask, cache_len) -> (logits, state)
     model.step(state, token)                  -> (logits, state)
+    model.insert(state, one, row)             -> state with a prefilled one-row state in ``row``
 
 ``prefill`` runs the prompt once and returns the logits of the first new token
 (shape (B, V)) with the decoding state; ``step`` feeds one token per row and
@@ -61,6 +62,19 @@ def prefill(graphdef, params, prompt_ids, prompt_mask, cache_len: int):
 def step(graphdef, params, state, token):
     """One token per row (B,) -> (logits (B, V) of the next token, new state)."""
     return nnx.merge(graphdef, params).step(state, token)
+
+
+def insert(graphdef, params, state, one, row):
+    """A prefilled one-row state ``one`` -> row ``row`` of the batch state ``state`` (a decode slot)."""
+    return nnx.merge(graphdef, params).insert(state, one, row)
+
+
+def empty_slots(graphdef, params, slots: int, length: int):
+    """A decoding state of ``slots`` rows that hold nothing yet, each with room for ``length``
+    tokens: ChatGPT's cache slots, Sora's encoder outputs of a prompt up to ``length`` tokens."""
+    ids = jax.ShapeDtypeStruct((slots, length), "int32")
+    _, shapes = jax.eval_shape(lambda p, i: prefill(graphdef, p, i, i, length), params, ids)
+    return jax.tree.map(lambda s: jax.numpy.zeros(s.shape, s.dtype), shapes)
 
 
 def state_bytes(config: ModelConfig, prompt_len: int, new_tokens: int) -> int:

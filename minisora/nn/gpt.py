@@ -156,7 +156,7 @@ class ChatGPT(nnx.Module):
             "v": empty(),
             "index": jnp.zeros((), jnp.int32),  # next slot to write (the same for every row)
             "pos": jnp.zeros((batch,), jnp.int32),  # next position of each row
-            "valid": jnp.ones((batch, cache_len), bool),  # False on the prompt's pad slots
+            "valid": jnp.zeros((batch, cache_len), bool),  # True on the slots a row may attend to
         }
 
     def prefill(self, prompt_ids, prompt_mask, cache_len: int):
@@ -167,7 +167,7 @@ class ChatGPT(nnx.Module):
         if P > cache_len:
             raise UserError(f"The prompt has {P} tokens but the cache holds only {cache_len}.")
         state = self.init_state(B, cache_len)
-        valid = state["valid"].at[:, :P].set(prompt_mask.astype(bool))  # (B, S)
+        valid = state["valid"].at[:, :P].set(prompt_mask.astype(bool))  # (B, S): the prompt's real tokens
         positions = positions_from_mask(prompt_mask)  # (B, P)
         slots = jnp.arange(cache_len)
         # query p (slot p) sees the real slots 0..p
@@ -177,11 +177,34 @@ class ChatGPT(nnx.Module):
         state = dict(cache, index=jnp.asarray(P, jnp.int32), pos=positions[:, -1] + 1, valid=valid)
         return logits, state
 
+    def insert(self, state: dict, one: dict, row):
+        """Put a prefilled one-row state ``one`` (prompt of P slots) into row ``row`` of ``state``
+        (a server's decode slots): its keys/values go into the P slots just before the write index,
+        taken as a ring, and the row forgets the slots of whatever it held before."""
+        H, S, P = self.config.n_heads, state["valid"].shape[1], one["valid"].shape[1]
+        if P > S:
+            raise UserError(f"A prompt of {P} tokens does not fit a cache of {S}.")
+        cols = (state["index"] - P + jnp.arange(P)) % S  # (P,)
+        heads = row * H + jnp.arange(H)  # (H,): the row's entries b·H + h
+
+        def put(buf, new):  # (…, B·H, S, D) <- (…, H, P, D); "…" is the layer axis when stacked
+            return buf.at[..., heads[:, None], cols[None, :], :].set(new.astype(buf.dtype))
+
+        k, v = jax.tree.map(put, state["k"], one["k"]), jax.tree.map(put, state["v"], one["v"])
+        valid = state["valid"].at[row].set(False).at[row, cols].set(one["valid"][0, :P])
+        return dict(state, k=k, v=v, valid=valid, pos=state["pos"].at[row].set(one["pos"][0]))
+
     def step(self, state: dict, token):
-        """One token per row (B,) -> (logits (B, V) of the next token, state)."""
-        index, pos, valid = state["index"], state["pos"], state["valid"]
-        S = valid.shape[1]
-        mask = (valid & (jnp.arange(S) <= index)[None, :])[:, None, None, :]  # (B, 1, 1, S)
-        h, cache = self.blocks_cached(self.embed(token[:, None], pos[:, None]), mask, state, index)
+        """One token per row (B,) -> (logits (B, V) of the next token, state).
+
+        The token goes into slot ``index mod S`` and each row attends to its ``valid`` slots. The
+        order of the slots does not matter (positions are in the embeddings, not in the slots), so
+        the cache may be used as a ring: a server's decode slots start at different times
+        (inference/engine.py), and each request keeps its own last S slots.
+        """
+        index, pos = state["index"], state["pos"]
+        at = index % state["valid"].shape[1]
+        valid = state["valid"].at[:, at].set(True)  # (B, S): the new token sees itself
+        h, cache = self.blocks_cached(self.embed(token[:, None], pos[:, None]), valid[:, None, None, :], state, at)
         logits = self.head(h)[:, 0]  # (B, V)
         return logits, dict(cache, index=index + 1, pos=pos + 1, valid=valid)

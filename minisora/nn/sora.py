@@ -47,6 +47,7 @@ import jax.numpy as jnp
 from flax import nnx
 
 from ..config import ModelConfig
+from ..errors import UserError
 from ..tokenizer import BOS_ID
 from .attention import attention, padding_mask
 from .encoder import Encoder
@@ -132,6 +133,22 @@ class Sora(nnx.Module):
         enc = self.encoder(prompt_ids, prompt_mask)  # (B, P, C)
         bos = jnp.full((prompt_ids.shape[0],), BOS_ID, jnp.int32)
         return self.step(self.start(enc, prompt_mask), bos)
+
+    def insert(self, state: dict, one: dict, row):
+        """Put a prefilled one-row state ``one`` into row ``row`` of ``state`` (a server's decode
+        slots). The slots hold the encoder outputs of prompts up to their length L; a shorter
+        prompt's are padded with masked zeros, so every slot has the same, constant size."""
+        L = state["enc"].shape[1]
+
+        def put(buf, new):  # buf (B, …), new (1, …); the prompt axis (axis 1 of enc, keys, enc_mask) padded to L
+            new = new[0]
+            if new.ndim >= 1 and buf.ndim >= 2 and new.shape[0] != buf.shape[1]:
+                new = jnp.zeros(buf.shape[1:], new.dtype).at[: new.shape[0]].set(new)
+            return buf.at[row].set(new.astype(buf.dtype))
+
+        if one["enc"].shape[1] > L:
+            raise UserError(f"A prompt of {one['enc'].shape[1]} tokens does not fit slots of {L}.")
+        return {name: put(state[name], one[name]) for name in state}
 
     def step(self, state: dict, token):
         """One token per row (B,) -> (logits (B, V) of the next token, new state)."""

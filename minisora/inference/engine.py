@@ -1,0 +1,246 @@
+"""Continuous batching: many requests share S decode slots and one compiled step.
+
+A server cannot wait for a batch to fill, nor for its longest answer to end: requests come and
+go. The engine keeps S slots — rows of one decoding state — and loops:
+
+    admit      while a slot is free and a request waits: prefill the prompt alone
+               (``prefill(prompt) -> (first logits, state)``, one compile per prompt bucket),
+               draw its first token, and ``insert`` its state into the free slot
+    generate   one compiled call for all S slots: ``nn.step`` feeds each slot its last token,
+               and each slot draws its next one with its own temperature / top-k / top-p / seed
+    deliver    each live request gets its token; a slot frees the step its request ends
+               (its stop token, ``max_tokens``, or ``cancel`` — a stop string, a client gone)
+
+Shapes never change while serving: S slots, ``max_len`` positions per slot, a prompt bucket
+per prefill. So nothing recompiles after the first request of each bucket.
+
+The slots of the two families differ. ChatGPT's are rows of the key/value cache, used as a
+ring (``ChatGPT.step``): every slot writes its new token at the same index, a new request's
+prompt goes into the slots just before it, and each row attends only to its own request's
+slots — so requests that started at different times share one step. A slot's cache holds
+``max_len`` tokens whatever its request needs. Sora's slots are LSTM states plus the encoder
+outputs of the prompt, padded to ``max_len``: constant in the answer's length.
+
+Sampling is per request: row b draws with ``fold_in(key(seed_b), t_b)`` at its t-th token,
+exactly as ``decode.generate`` draws for that prompt alone. So a request gets the tokens
+``minisora generate`` gives it — greedy or seeded — whatever else is in the batch (up to the
+order in which floating-point sums over the cache are taken, which can differ in the last bit).
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import nn
+from ..errors import UserError
+from ..tokenizer import BOS_ID, EOS_ID, pad_rows
+from .decode import bucket, sampling_params
+from .sampling import DEFAULT_SEED, DEFAULT_TEMPERATURE, sample_rows
+
+
+class QueueFull(Exception):
+    """Every slot is busy and the waiting line is at its bound."""
+
+
+@dataclass
+class Request:
+    """One request: prompt ids in, tokens out through ``emit(token, finish_reason)``.
+
+    ``emit`` is called from the engine's thread once per new token (``finish_reason`` None), then
+    once with ``(None, "stop" | "length" | "cancelled")``. The stop token itself is not emitted.
+    """
+
+    prompt: list[int]
+    max_tokens: int
+    emit: Callable[[int | None, str | None], None]
+    temperature: float = DEFAULT_TEMPERATURE
+    top_k: int | None = None
+    top_p: float | None = None
+    seed: int = DEFAULT_SEED
+    cancelled: bool = False
+    n_out: int = field(default=0, init=False)
+
+    def cancel(self) -> None:
+        """Free the request's slot at the next step (thread-safe: a flag the engine reads)."""
+        self.cancelled = True
+
+
+@partial(jax.jit, static_argnames=("graphdef",))
+def prefill_one(graphdef, params, ids, mask, seed, temperature, top_k, top_p):
+    """One left-padded prompt (1, P) -> (its decoding state, its first token ())."""
+    z, one = nn.prefill(graphdef, params, ids, mask, ids.shape[1])
+    key = jax.random.fold_in(jax.random.key(seed), 0)
+    y = sample_rows(key[None], z, temperature[None], top_k[None], top_p[None])
+    return one, y[0]
+
+
+@partial(jax.jit, static_argnames=("graphdef",), donate_argnames=("state",))
+def insert_one(graphdef, params, state, one, row):
+    return nn.insert(graphdef, params, state, one, row)
+
+
+@partial(jax.jit, static_argnames=("graphdef",), donate_argnames=("state",))
+def generate_step(graphdef, params, state, tokens, live, seeds, t, temperature, top_k, top_p):
+    """One token for every slot: (state, tokens (S,)) -> (state, next tokens (S,))."""
+    if "pos" in state:  # a free ChatGPT slot keeps position 0, so its garbage stays finite
+        state = dict(state, pos=jnp.where(live, state["pos"], 0))
+    z, state = nn.step(graphdef, params, state, tokens)
+    keys = jax.vmap(lambda s, i: jax.random.fold_in(jax.random.key(s), i))(seeds, t)
+    return state, sample_rows(keys, z, temperature, top_k, top_p)
+
+
+class Engine:
+    """S decode slots over one model; ``submit`` requests from any thread, ``run`` in one thread."""
+
+    def __init__(self, graphdef, params, config, *, slots: int = 8, stop_ids=(EOS_ID,), start_id=BOS_ID,
+                 queue_size: int = 256):
+        if slots < 1:
+            raise UserError(f"The server needs at least one slot, not {slots}.")
+        self.graphdef, self.params, self.config = graphdef, params, config
+        self.slots, self.length = slots, config.max_len
+        self.stop_ids, self.start_id, self.queue_size = set(stop_ids), start_id, queue_size
+        self.state = nn.empty_slots(graphdef, params, slots, self.length)
+        self.active: list[Request | None] = [None] * slots
+        self.tokens = np.zeros(slots, np.int32)  # each slot's last token, fed to the next step
+        self.seeds = np.zeros(slots, np.int32)
+        self.t = np.zeros(slots, np.int32)  # index of the slot's next token in its answer
+        self.temperature = np.zeros(slots, np.float32)
+        self.top_k = np.full(slots, config.vocab_size, np.int32)
+        self.top_p = np.ones(slots, np.float32)
+        self.waiting: collections.deque[Request] = collections.deque()
+        self.wake = threading.Condition()
+        self.steps = 0  # generate steps run (for the benchmark)
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def room(self, max_tokens: int) -> int:
+        """The longest prompt a request of ``max_tokens`` may have: ChatGPT's slot holds prompt and
+        answer in ``max_len`` tokens, Sora's encoder holds ``max_len`` prompt tokens."""
+        if max_tokens < 1:
+            raise UserError(f"max_tokens must be at least 1, not {max_tokens}.")
+        if self.config.family == "gpt":
+            if max_tokens >= self.length:
+                raise UserError(f"max_tokens={max_tokens} leaves no room for a prompt in this model's context of "
+                                f"{self.length} tokens; use at most {self.length - 1}.")
+            return self.length - max_tokens
+        return self.length
+
+    def check(self, request: Request) -> None:
+        """Refuse, in one sentence, what the slots cannot hold (before the request waits)."""
+        sampling_params(self.config.vocab_size, request.temperature, request.top_k, request.top_p)
+        room = self.room(request.max_tokens)
+        if len(request.prompt) > room:
+            raise UserError(f"The prompt has {len(request.prompt)} tokens; with max_tokens={request.max_tokens} "
+                            f"at most {room} fit in this model's context of {self.length}.")
+        if not request.prompt and self.start_id is None:
+            raise UserError("The prompt is empty, and this tokenizer has no <s> token to start from.")
+
+    def submit(self, request: Request) -> None:
+        self.check(request)
+        with self.wake:
+            if len(self.waiting) >= self.queue_size:
+                raise QueueFull(f"All {self.slots} slots are busy and {len(self.waiting)} requests wait; try again soon.")
+            self.waiting.append(request)
+            self.wake.notify()
+
+    def busy(self) -> int:
+        return sum(r is not None for r in self.active)
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def admit(self) -> None:
+        """Fill free slots from the waiting line: prefill alone, first token, insert."""
+        for i in range(self.slots):
+            if self.active[i] is not None:
+                continue
+            with self.wake:
+                request = self.waiting.popleft() if self.waiting else None
+            if request is None:
+                return
+            if request.cancelled:
+                request.emit(None, "cancelled")
+                continue
+            prompt = request.prompt or [self.start_id]
+            # buckets capped at max_len, not at the request's room, so their number stays small; a
+            # ChatGPT slot's ring may then wrap over the bucket's pads, never over a real token
+            ids, mask = pad_rows([prompt], bucket(len(prompt), self.length), left=True)
+            s = sampling_params(self.config.vocab_size, request.temperature, request.top_k, request.top_p)
+            one, y = prefill_one(self.graphdef, self.params, ids, mask, np.int32(request.seed), *s)
+            self.state = insert_one(self.graphdef, self.params, self.state, one, np.int32(i))
+            self.active[i] = request
+            self.seeds[i], self.t[i] = request.seed, 1
+            self.temperature[i], self.top_k[i], self.top_p[i] = s
+            self.deliver(i, int(y))
+
+    def deliver(self, i: int, token: int) -> None:
+        request = self.active[i]
+        if request.cancelled:
+            self.free(i, "cancelled")
+            return
+        if token in self.stop_ids:
+            self.free(i, "stop")
+            return
+        request.n_out += 1
+        request.emit(token, None)
+        self.tokens[i] = token
+        if request.n_out >= request.max_tokens:
+            self.free(i, "length")
+        elif request.cancelled:
+            self.free(i, "cancelled")
+
+    def free(self, i: int, reason: str) -> None:
+        request, self.active[i] = self.active[i], None
+        request.emit(None, reason)
+
+    def generate(self) -> None:
+        """One compiled step for every slot, then each live request's token."""
+        live = np.array([r is not None for r in self.active])
+        self.state, ys = generate_step(self.graphdef, self.params, self.state, self.tokens, live, self.seeds,
+                                       self.t, self.temperature, self.top_k, self.top_p)
+        self.steps += 1
+        ys = np.asarray(ys)
+        self.t += 1
+        for i in np.flatnonzero(live):
+            self.deliver(int(i), int(ys[i]))
+
+    def step(self) -> bool:
+        """Admit, then generate once if any slot is live. -> whether there was work."""
+        self.admit()
+        if self.busy():
+            self.generate()
+            return True
+        return False
+
+    def run(self, stop: threading.Event) -> None:
+        """Serve until ``stop`` is set: sleep while there is nothing to do."""
+        while not stop.is_set():
+            with self.wake:
+                if not self.waiting and not self.busy():
+                    self.wake.wait(timeout=0.1)
+                    continue
+            self.step()
+
+    def stop_waiting(self) -> None:
+        """Wake ``run`` (after setting its stop event)."""
+        with self.wake:
+            self.wake.notify_all()
+
+    def warm_up(self, buckets=None) -> None:
+        """Compile the step and the prefill of every prompt bucket now, not on a user's request."""
+        sizes = sorted({bucket(n, self.length) for n in (buckets or [2 ** k for k in range(3, 16)] + [self.length])
+                        if n <= self.length})
+        done = []
+        for size in sizes:
+            self.waiting.append(Request([self.start_id or 0] * min(size, self.room(2)), 2,
+                                        lambda y, f: done.append(f)))
+            while self.waiting or self.busy():
+                self.step()
+        self.state = nn.empty_slots(self.graphdef, self.params, self.slots, self.length)  # forget the warm-up
