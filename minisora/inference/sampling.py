@@ -19,6 +19,16 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+# The defaults every entry point shares: `minisora generate`, `minisora chat`, ``Run.generate``
+# (``minisora.load(...).generate``), ``chat.generate_text``, ``decode.generate`` / ``stream``, and a
+# server built on them. Greedy (temperature 0): one prompt gives one text wherever it is asked, and a
+# fine-tuned run answers as it was trained. Sampling is opt-in: a temperature > 0, then top-k / top-p.
+DEFAULT_TEMPERATURE = 0.0  # 0 = greedy
+DEFAULT_TOP_K = None  # off: every token
+DEFAULT_TOP_P = None  # off: the whole distribution
+DEFAULT_SEED = 0  # the random draws when temperature > 0
+DEFAULT_MAX_NEW_TOKENS = 100
+
 
 def greedy(z):
     """(B, V) -> (B,) the most likely token."""
@@ -53,3 +63,20 @@ def sample(key, z, temperature, top_k, top_p):
     z_T = jax.lax.cond(filtering, lambda z: filter_logits(z, top_k, top_p), lambda z: z, z_T)
     y = jax.random.categorical(key, z_T, axis=-1).astype(jnp.int32)
     return jnp.where(T > 0, y, greedy(z))
+
+
+def sample_rows(keys, z, temperature, top_k, top_p):
+    """``sample`` with settings of its own for every row: keys (B,), temperature / top_k / top_p (B,).
+
+    Row b draws exactly what ``sample(keys[b], z[b:b+1], …)`` draws alone, so a server's mixed
+    batch (inference/engine.py) gives each request the tokens it would get by itself.
+    """
+    V = z.shape[-1]
+    T = jnp.asarray(temperature, z.dtype)[:, None]  # (B, 1)
+    z_T = z / jnp.where(T > 0, T, 1.0)
+    filtering = (top_k < V) | (top_p < 1.0)  # (B,)
+    filtered = jax.lax.cond(jnp.any(filtering), lambda z: filter_logits(z, top_k[:, None], top_p[:, None]),
+                            lambda z: z, z_T)
+    z_T = jnp.where(filtering[:, None], filtered, z_T)  # rows without a filter keep every logit
+    y = jax.vmap(lambda key, row: jax.random.categorical(key, row[None], axis=-1)[0])(keys, z_T).astype(jnp.int32)
+    return jnp.where(temperature > 0, y, greedy(z))
