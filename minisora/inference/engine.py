@@ -107,7 +107,7 @@ class Engine:
         self.graphdef, self.params, self.config = graphdef, params, config
         self.slots, self.length = slots, config.max_len
         self.stop_ids, self.start_id, self.queue_size = set(stop_ids), start_id, queue_size
-        self.state = nn.empty_slots(graphdef, params, slots, self.length)
+        self.state = self.empty_state()
         self.active: list[Request | None] = [None] * slots
         self.tokens = np.zeros(slots, np.int32)  # each slot's last token, fed to the next step
         self.seeds = np.zeros(slots, np.int32)
@@ -118,6 +118,11 @@ class Engine:
         self.waiting: collections.deque[Request] = collections.deque()
         self.wake = threading.Condition()
         self.steps = 0  # generate steps run (for the benchmark)
+
+    def empty_state(self):
+        # placed on the device like the outputs of the compiled calls, so that both have the same
+        # signature and the first call after a reset does not compile again
+        return jax.device_put(nn.empty_slots(self.graphdef, self.params, self.slots, self.length), jax.devices()[0])
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -243,4 +248,4 @@ class Engine:
                                         lambda y, f: done.append(f)))
             while self.waiting or self.busy():
                 self.step()
-        self.state = nn.empty_slots(self.graphdef, self.params, self.slots, self.length)  # forget the warm-up
+        self.state = self.empty_state()  # forget the warm-up

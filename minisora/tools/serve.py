@@ -73,7 +73,8 @@ class Served:
                 "context": self.run.config.max_len, "slots": self.engine.slots}
 
 
-def serve_runs(run_dirs, *, slots: int = 8, warm_up: bool = True, say=print) -> dict[str, Served]:
+def serve_runs(run_dirs, *, slots: int = 8, queue_size: int = 256, warm_up: bool = True,
+               say=print) -> dict[str, Served]:
     """Load each run and build its engine (compiled now, unless ``warm_up`` is False)."""
     served: dict[str, Served] = {}
     for run_dir in run_dirs:
@@ -84,7 +85,7 @@ def serve_runs(run_dirs, *, slots: int = 8, warm_up: bool = True, say=print) -> 
         while model_id in served:
             model_id, k = f"{name}-{k}", k + 1
         graphdef, params = nnx.split(run.model)
-        engine = Engine(graphdef, params, run.config, slots=slots, **chat.special_args(tok))
+        engine = Engine(graphdef, params, run.config, slots=slots, queue_size=queue_size, **chat.special_args(tok))
         if warm_up:
             say(f"compiling {model_id} ({run.config.family}, {slots} slots) …")
             engine.warm_up()

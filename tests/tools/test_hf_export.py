@@ -28,32 +28,16 @@ from minisora.inference.decode import generate  # noqa: E402
 from minisora.tokenizer import train_tokenizer  # noqa: E402
 from minisora.tools.hf import export_hf, flat_params, import_hf  # noqa: E402
 
-SHAPE = dict(d_model=48, n_heads=4, n_layers=2, d_ff=128, max_len=96, d_lstm=48)
 SPECIAL_STRINGS = ("<pad>", "<unk>", "<s>", "</s>", "[MASK]", "[CLS]", "[SEP]", "<user>", "<assistant>")
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """A pre-trained and a fine-tuned tiny ChatGPT, a pre-trained tiny Sora, each exported.
-
-    The tokenizer learns the whole shipped corpus; the models learn a few paragraphs of it and a
-    few dialogues well (a tiny model trained briefly on all of it would answer every prompt with
-    the same few tokens, and a comparison of such outputs could not tell two decoders apart)."""
-    d = tmp_path_factory.mktemp("export")
-    train_tokenizer([SHIPPED_CORPUS], d / "tok", vocab_size=3000)
-    (d / "corpus.txt").write_text(SHIPPED_CORPUS.read_text(encoding="utf-8")[:4000], encoding="utf-8")
-    rows = SHIPPED_DIALOGUES["train"].read_text(encoding="utf-8").splitlines()
-    (d / "dialogues.jsonl").write_text("\n".join([r for r in rows if ARTICLE_QUESTION in r] + rows[:11]) + "\n",
-                                       encoding="utf-8")
-    cfg = minisora.TrainConfig(steps=200, batch_size=8, seq_len=64, lr=3e-3, eval_every=1000, checkpoint_every=200)
-    gpt = minisora.ModelConfig(family="gpt", **SHAPE)
-    minisora.pretrain(d / "corpus.txt", d / "gpt", gpt, cfg, tokenizer=d / "tok", quiet=True)
-    minisora.finetune(d / "gpt", d / "dialogues.jsonl", d / "chat", cfg.replace(steps=150, batch_size=4), quiet=True)
-    sora = minisora.ModelConfig(family="sora", **SHAPE)
-    minisora.pretrain(d / "corpus.txt", d / "sora", sora, cfg.replace(steps=20), tokenizer=d / "tok", quiet=True)
+def runs(trained):
+    """The shared trained runs (tests/conftest.py), each exported through the CLI."""
     for name in ("gpt", "chat", "sora"):
-        assert cli.main(["export-hf", "--run", str(d / name), "--out", str(d / f"{name}-hf")]) == 0
-    return d
+        if not (trained / f"{name}-hf").exists():
+            assert cli.main(["export-hf", "--run", str(trained / name), "--out", str(trained / f"{name}-hf")]) == 0
+    return trained
 
 
 @pytest.fixture(scope="module")

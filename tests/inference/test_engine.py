@@ -1,0 +1,121 @@
+"""The continuous-batching engine against ``decode.generate``, the one-prompt decoder it must match.
+
+Requests of different lengths and settings come and go in the same slots; each must get the
+tokens ``generate`` gives its prompt alone (greedy, and seeded sampling too), the slots must
+free as requests end, and nothing may recompile once each prompt bucket has been seen.
+"""
+
+import jax
+import numpy as np
+import pytest
+from flax import nnx
+
+import minisora
+from minisora.datasets import ARTICLE_QUESTION
+from minisora.errors import UserError
+from minisora.inference import chat
+from minisora.inference.decode import generate
+from minisora.inference.engine import Engine, QueueFull, Request
+
+QUESTIONS = [ARTICLE_QUESTION, "How do I reset my password?", "你好", "怎么退款？", "What time is it?",
+             "我想取消订单。", "Where is my parcel?", "谢谢"]
+
+
+def engine_for(run, slots=4, **kw):
+    graphdef, params = nnx.split(run.model)
+    return Engine(graphdef, params, run.config, slots=slots, **chat.special_args(run.tokenizer), **kw)
+
+
+def alone(run, ids, max_tokens, temperature=0.0, top_k=None, top_p=None, seed=0):
+    graphdef, params = nnx.split(run.model)
+    return generate(graphdef, params, [ids], run.config, max_new_tokens=max_tokens, temperature=temperature,
+                    top_k=top_k, top_p=top_p, seed=seed, **chat.special_args(run.tokenizer))[0]
+
+
+def run_all(engine, requests):
+    outs = [[] for _ in requests]
+    finish = [None] * len(requests)
+    reqs = []
+    for k, (ids, n, kw) in enumerate(requests):
+        def emit(y, f, k=k):
+            if f is None:
+                outs[k].append(y)
+            else:
+                finish[k] = f
+        reqs.append(Request(ids, n, emit, **kw))
+        engine.submit(reqs[-1])
+    steps = 0
+    while engine.waiting or engine.busy():
+        engine.step()
+        steps += 1
+    return outs, finish, steps
+
+
+@pytest.mark.parametrize("name", ["chat", "sora-chat"])
+def test_mixed_requests_get_what_they_get_alone(trained, name):
+    run = minisora.load(trained / name)
+    settings = [dict(), dict(temperature=0.8, seed=3), dict(temperature=1.0, top_k=5, seed=1),
+                dict(temperature=0.9, top_p=0.8, seed=7)]
+    requests = [(chat.encode_prompt(run, q), (40, 12)[i % 2], settings[i % 4]) for i, q in enumerate(QUESTIONS)]
+    engine = engine_for(run, slots=3)  # 8 requests, 3 slots: they wait, and take freed slots
+    outs, finish, _ = run_all(engine, requests)
+    for (ids, n, kw), out, f in zip(requests, outs, finish):
+        assert out == alone(run, ids, n, **kw)
+        assert f == ("length" if len(out) == n else "stop")
+    assert engine.busy() == 0 and not engine.waiting
+    greedy = [chat.tokenizer_of(run).decode(o) for (_, _, kw), o in zip(requests, outs) if not kw]
+    assert ARTICLE_QUESTION not in greedy and len(set(greedy)) == len(greedy)  # real, different answers
+
+
+def test_the_ring_wraps_many_times(trained):
+    """ChatGPT's slots write at one index for all; after many requests it has wrapped max_len
+    several times, and answers are still those of the prompt alone."""
+    run = minisora.load(trained / "chat")
+    engine = engine_for(run, slots=2)
+    requests = [(chat.encode_prompt(run, q), 30, {}) for q in QUESTIONS * 2]
+    outs, _, steps = run_all(engine, requests)
+    assert engine.steps > 3 * run.config.max_len // 2 or steps > run.config.max_len  # wrapped
+    assert all(out == alone(run, ids, n) for (ids, n, _), out in zip(requests, outs))
+
+
+def test_cancel_frees_the_slot_and_the_queue_is_bounded(trained):
+    run = minisora.load(trained / "chat")
+    engine = engine_for(run, slots=1, queue_size=2)
+    got = []
+    first = Request(chat.encode_prompt(run, QUESTIONS[0]), 50, lambda y, f: got.append(f))
+    engine.submit(first)
+    engine.submit(Request(chat.encode_prompt(run, QUESTIONS[1]), 5, lambda y, f: got.append(f)))
+    with pytest.raises(QueueFull, match="slots are busy"):
+        engine.submit(Request([9], 5, lambda y, f: None))
+    engine.step()
+    assert engine.active[0] is first
+    first.cancel()
+    engine.step()  # the cancelled request leaves; the waiting one takes its slot
+    assert "cancelled" in got and engine.active[0] is not first
+
+
+def test_requests_that_cannot_fit_are_refused_in_one_sentence(trained):
+    run = minisora.load(trained / "chat")
+    engine = engine_for(run)
+    L = run.config.max_len
+    for ids, n, match in [([9] * 10, 0, "at least 1"), ([9] * 10, L, "no room"), ([9] * (L - 5), 10, "at most")]:
+        with pytest.raises(UserError, match=match):
+            engine.submit(Request(ids, n, lambda y, f: None))
+    with pytest.raises(UserError, match="Temperature"):
+        engine.submit(Request([9], 5, lambda y, f: None, temperature=float("nan")))
+
+
+def test_no_recompiles_after_warm_up(trained):
+    run = minisora.load(trained / "chat")
+    engine = engine_for(run, slots=4)
+    engine.warm_up()
+    compiles = []
+    jax.monitoring.register_event_duration_secs_listener(
+        lambda event, duration, **kw: compiles.append(event) if event == "/jax/core/compile/backend_compile_duration"
+        else None)
+    rng = np.random.default_rng(0)
+    requests = [(list(rng.integers(9, 3000, size=int(rng.integers(1, 60)))), int(rng.integers(1, 30)),
+                 dict(temperature=float(rng.choice([0.0, 0.7])), top_p=float(rng.choice([0.5, 1.0])), seed=k))
+                for k in range(12)]
+    run_all(engine, requests)
+    assert compiles == []

@@ -1,0 +1,208 @@
+"""``minisora serve`` over real HTTP, with the official ``openai`` client as the reference client.
+
+The server runs in this process on a free port; answers are checked against ``Run.generate``
+(``decode.generate``, the one-prompt decoder), so concurrency, streaming and the HTTP layer
+must not change a single token.
+"""
+
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+openai = pytest.importorskip("openai")
+uvicorn = pytest.importorskip("uvicorn")
+
+import minisora  # noqa: E402
+from minisora.datasets import ARTICLE_QUESTION  # noqa: E402
+from minisora.tools.serve import create_app, serve_runs  # noqa: E402
+
+QUESTIONS = [ARTICLE_QUESTION, "How do I reset my password?", "你好", "怎么退款？", "What time is it?",
+             "我想取消订单。", "Where is my parcel?", "谢谢"]
+
+
+class Server:
+    def __init__(self, served, **kw):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.served = served
+        self.server = uvicorn.Server(uvicorn.Config(create_app(served, **kw), host="127.0.0.1", port=self.port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.02)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def client(self, **kw):
+        return openai.OpenAI(base_url=self.url + "/v1", api_key=kw.pop("api_key", "none"), max_retries=0, **kw)
+
+    def post(self, path, body: bytes, headers=None):
+        req = urllib.request.Request(self.url + path, data=body, method="POST",
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(trained):
+    s = Server(serve_runs([trained / "chat", trained / "sora-chat", trained / "gpt"], slots=8, warm_up=False,
+                          say=lambda m: None))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def runs(trained):
+    return {name: minisora.load(trained / name) for name in ("chat", "sora-chat", "gpt")}
+
+
+def ask(client, model, question, **kw):
+    return client.chat.completions.create(model=model, messages=[{"role": "user", "content": question}], **kw)
+
+
+def test_models_and_health(server):
+    cards = {m.id: m for m in server.client().models.list().data}
+    assert set(cards) == {"chat", "sora-chat", "gpt"}
+    assert (cards["chat"].family, cards["sora-chat"].family, cards["chat"].chat, cards["gpt"].chat) == \
+        ("gpt", "sora", True, False)
+    with urllib.request.urlopen(server.url + "/health") as r:
+        assert json.loads(r.read())["status"] == "ok"
+
+
+@pytest.mark.parametrize("model", ["chat", "sora-chat"])
+def test_answers_streamed_or_not_are_the_runs_own(server, runs, model):
+    client = server.client()
+    expected = runs[model].generate(ARTICLE_QUESTION, max_new_tokens=60)  # the one set of defaults: greedy
+    r = ask(client, model, ARTICLE_QUESTION, max_tokens=60)
+    assert r.choices[0].message.content == expected and r.choices[0].finish_reason == "stop"
+    assert r.object == "chat.completion" and r.usage.completion_tokens > 5
+    chunks = list(ask(client, model, ARTICLE_QUESTION, max_tokens=60, stream=True))
+    deltas = [c.choices[0].delta.content or "" for c in chunks]
+    assert "".join(deltas) == expected and all("\ufffd" not in d for d in deltas)  # never half a character
+    assert chunks[0].choices[0].delta.role == "assistant" and chunks[-1].choices[0].finish_reason == "stop"
+    assert sum(1 for d in deltas if d) > 3  # streamed in pieces, not at the end
+    status, raw = server.post("/v1/chat/completions", json.dumps(
+        {"model": model, "messages": [{"role": "user", "content": "你好"}], "stream": True, "max_tokens": 5}).encode())
+    assert status == 200 and raw.rstrip().endswith("data: [DONE]") and raw.startswith("data: {")
+
+
+def test_sixteen_concurrent_streams_each_get_their_own_answer(server, runs):
+    jobs = [(("chat", "sora-chat")[i % 2], QUESTIONS[i % len(QUESTIONS)]) for i in range(16)]
+    got = [None] * len(jobs)
+
+    def one(k):
+        model, q = jobs[k]
+        got[k] = "".join(c.choices[0].delta.content or "" for c in ask(server.client(), model, q, stream=True,
+                                                                          max_tokens=40) if c.choices)
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert got == [runs[m].generate(q, max_new_tokens=40) for m, q in jobs]
+
+
+def test_seeded_sampling_is_the_runs_own_and_n_gives_several(server, runs):
+    r = ask(server.client(), "chat", QUESTIONS[1], temperature=0.9, top_p=0.9, seed=11, max_tokens=30)
+    assert r.choices[0].message.content == runs["chat"].generate(QUESTIONS[1], temperature=0.9, top_p=0.9, seed=11,
+                                                                 max_new_tokens=30)
+    r = ask(server.client(), "chat", QUESTIONS[1], temperature=1.5, seed=1, max_tokens=20, n=2)
+    assert [c.index for c in r.choices] == [0, 1]
+    assert [c.message.content for c in r.choices] == [
+        runs["chat"].generate(QUESTIONS[1], temperature=1.5, seed=s, max_new_tokens=20) for s in (1, 2)]
+
+
+def test_completions_stop_strings_and_the_wrong_endpoint(server, runs):
+    client = server.client()
+    r = client.completions.create(model="gpt", prompt="The doctor", max_tokens=30)
+    full = runs["gpt"].generate("The doctor", max_new_tokens=30)
+    assert r.choices[0].text == full and r.choices[0].finish_reason in ("length", "stop")
+    assert len(full) > 6
+    word = full[len(full) // 2:len(full) // 2 + 2]  # a stop string that appears half-way
+    r = client.completions.create(model="gpt", prompt="The doctor", max_tokens=30, stop=[word])
+    assert r.choices[0].text == full[:full.index(word)] and r.choices[0].finish_reason == "stop"
+    with pytest.raises(openai.BadRequestError, match="pre-trained only"):
+        ask(client, "gpt", "hi")
+    with pytest.raises(openai.BadRequestError, match="chat/completions"):
+        client.completions.create(model="chat", prompt="hi")
+
+
+def test_a_long_conversation_drops_its_oldest_turns_and_says_so(server, runs):
+    history = [m for q in QUESTIONS * 4 for m in ({"role": "user", "content": q},
+                                                   {"role": "assistant", "content": "好的，我来帮您处理。"})]
+    status, raw = server.post("/v1/chat/completions", json.dumps(
+        {"model": "chat", "messages": [{"role": "system", "content": "be kind"}] + history +
+         [{"role": "user", "content": ARTICLE_QUESTION}], "max_tokens": 30}).encode())
+    body = json.loads(raw)
+    assert status == 200 and body["minisora"]["dropped_turns"] > 0 and body["choices"][0]["message"]["content"]
+
+
+def test_a_client_that_goes_away_frees_its_slot(server, monkeypatch):
+    engine = server.served["gpt"].engine
+    reasons = []
+    free = engine.free
+    monkeypatch.setattr(engine, "free", lambda i, reason: (reasons.append(reason), free(i, reason)))
+    stream = server.client().completions.create(model="gpt", prompt="The", stream=True, max_tokens=90,
+                                                temperature=1.0, seed=3)
+    next(iter(stream))
+    stream.response.close()  # the client goes away after its first token
+    deadline = time.time() + 10
+    while not reasons and time.time() < deadline:
+        time.sleep(0.01)
+    assert reasons == ["cancelled"] and engine.busy() == 0
+
+
+BAD = [
+    (b"{not json", 400, "not valid JSON"),
+    (b"[1, 2]", 400, "JSON object"),
+    (json.dumps({"model": "nope", "messages": [{"role": "user", "content": "x"}]}).encode(), 404, "not served"),
+    (json.dumps({"model": "chat", "messages": []}).encode(), 400, "non-empty list"),
+    (json.dumps({"model": "chat", "messages": [{"role": "robot", "content": "x"}]}).encode(), 400, "role"),
+    (json.dumps({"model": "chat", "messages": [{"role": "user", "content": 3}]}).encode(), 400, "content"),
+    (json.dumps({"model": "chat", "messages": [{"role": "assistant", "content": "x"}]}).encode(), 400, "user's"),
+    (json.dumps({"model": "chat", "messages": [{"role": "user", "content": "x"}], "max_tokens": 0}).encode(), 400,
+     "max_tokens"),
+    (json.dumps({"model": "chat", "messages": [{"role": "user", "content": "x"}], "max_tokens": 10 ** 6}).encode(),
+     400, "context"),
+    (json.dumps({"model": "chat", "messages": [{"role": "user", "content": "x"}], "temperature": -1}).encode(), 400,
+     "temperature"),
+    (b'{"model": "chat", "messages": [{"role": "user", "content": "x"}], "temperature": NaN}', 400, "temperature"),
+    (json.dumps({"model": "chat", "messages": [{"role": "user", "content": "x"}], "top_p": 0}).encode(), 400, "top_p"),
+    (json.dumps({"model": "chat", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}).encode(), 400,
+     "stream"),
+    (json.dumps({"model": "chat", "messages": [{"role": "user", "content": "x" * (2 << 20)}]}).encode(), 413, "over"),
+]
+
+
+@pytest.mark.parametrize("body,status,words", BAD, ids=[w for _, _, w in BAD])
+def test_bad_requests_get_an_openai_error_and_the_server_keeps_serving(server, body, status, words):
+    got, raw = server.post("/v1/chat/completions", body)
+    error = json.loads(raw)["error"]
+    assert got == status and words in error["message"] and error["type"]
+    assert ask(server.client(), "chat", "你好", max_tokens=3).choices[0].message.content is not None
+
+
+def test_api_key_and_a_full_queue(trained):
+    s = Server(serve_runs([trained / "gpt"], slots=1, queue_size=0, warm_up=False, say=lambda m: None), api_key="sesame")
+    try:
+        with pytest.raises(openai.AuthenticationError):
+            s.client(api_key="wrong").completions.create(model="gpt", prompt="a", max_tokens=2)
+        with pytest.raises(openai.RateLimitError, match="slots are busy"):
+            s.client(api_key="sesame").completions.create(model="gpt", prompt="a", max_tokens=2)
+    finally:
+        s.stop()
