@@ -289,15 +289,19 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
                            "context_length_exceeded" if "context" in str(e) else None) from None
         return request
 
-    def default_max_tokens(s: Served, f: dict) -> dict:
-        if f["max_tokens"] is None:
-            f["max_tokens"] = min(DEFAULT_MAX_NEW_TOKENS, s.run.config.max_len - 8 if s.run.config.family == "gpt"
-                                  else DEFAULT_MAX_NEW_TOKENS)
-        try:
-            s.engine.room(f["max_tokens"])
-        except UserError as e:
-            raise ApiError(400, str(e), "max_tokens", "context_length_exceeded") from None
+    def check_max_tokens(s: Served, f: dict) -> dict:
+        if f["max_tokens"] is not None:
+            try:
+                s.engine.room(f["max_tokens"])
+            except UserError as e:
+                raise ApiError(400, str(e), "max_tokens", "context_length_exceeded") from None
         return f
+
+    def fill_max_tokens(s: Served, f: dict, prompt_len: int) -> None:
+        """No max_tokens given: minisora's default, or as many as fit after the prompt."""
+        if f["max_tokens"] is None:
+            fits = s.run.config.max_len - prompt_len if s.run.config.family == "gpt" else DEFAULT_MAX_NEW_TOKENS
+            f["max_tokens"] = max(1, min(DEFAULT_MAX_NEW_TOKENS, fits))
 
     async def respond(s: Served, prompts: list[list[int]], f: dict, stops, streaming: bool, include_usage: bool,
                       kind: str, extra: dict):
@@ -325,6 +329,7 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
                                  "usage": usage(), **extra})
 
         async def events():
+            tasks: dict = {}
             try:
                 chunk_obj = "chat.completion.chunk" if kind == "chat" else "text_completion"
                 head = {"id": rid, "object": chunk_obj, "created": created, "model": s.id}
@@ -333,7 +338,7 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
                         yield sse({**head, "choices": [{"index": i, "delta": {"role": "assistant", "content": ""},
                                                         "finish_reason": None}], **extra})
                 pending = {i: st.deltas(r) for i, (st, r) in enumerate(zip(streams, requests))}
-                tasks = {asyncio.ensure_future(anext(g)): i for i, g in pending.items()}
+                tasks.update({asyncio.ensure_future(anext(g)): i for i, g in pending.items()})
                 while tasks:
                     done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                     for task in done:
@@ -355,6 +360,8 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
             finally:  # the client may have gone: free the slots now
                 for r in requests:
                     r.cancel()
+                for task in tasks:
+                    task.cancel()
                 for s_ in served.values():
                     s_.engine.stop_waiting()
 
@@ -374,7 +381,7 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
         return {"object": "list", "data": [s.card() for s in served.values()]}
 
     def common(body: dict, s: Served):
-        f = default_max_tokens(s, sampling_fields(body, s))
+        f = check_max_tokens(s, sampling_fields(body, s))
         n = number(body, "n", 1, kind=int, low=1, high=MAX_N)
         streaming = body.get("stream", False)
         if not isinstance(streaming, bool):
@@ -391,7 +398,8 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
             raise ApiError(400, f"The model {s.id!r} was pre-trained only, not fine-tuned on dialogues: it continues "
                                 "text, so use /v1/completions.", "model", "not_a_chat_model")
         f, n, streaming, stops, include_usage = common(body, s)
-        ids, dropped = chat_ids(s, body.get("messages"), f["max_tokens"])
+        ids, dropped = chat_ids(s, body.get("messages"), f["max_tokens"] or 1)
+        fill_max_tokens(s, f, len(ids))
         extra = {"minisora": {"dropped_turns": dropped, "note": "the conversation was longer than the context; "
                               "its oldest turns were left out"}} if dropped else {}
         return await respond(s, [ids] * n, f, stops, streaming, include_usage, "chat", extra)
@@ -408,6 +416,7 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
             raise ApiError(400, "'prompt' must be a string.", "prompt")
         f, n, streaming, stops, include_usage = common(body, s)
         ids = chat.tokenizer_of(s.run).encode(prompt)
+        fill_max_tokens(s, f, len(ids))
         room = s.engine.room(f["max_tokens"])
         if len(ids) > room:
             raise ApiError(400, f"The prompt has {len(ids)} tokens; with max_tokens={f['max_tokens']} at most {room} "

@@ -206,3 +206,43 @@ def test_api_key_and_a_full_queue(trained):
             s.client(api_key="sesame").completions.create(model="gpt", prompt="a", max_tokens=2)
     finally:
         s.stop()
+
+
+def chromium():
+    """The distribution's Chromium (.ci/run installs it with apt), or a skip that says why."""
+    import shutil
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("no Chromium on this machine (apt-get install chromium); the page test needs a real browser")
+    return path
+
+
+def test_the_chat_page_shows_both_answers_side_by_side(server, runs, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    path = chromium()
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        page.wait_for_selector("section.model[data-model='sora-chat']")
+        page.fill("#question", ARTICLE_QUESTION)
+        page.fill("#max_tokens", "60")
+        page.click("#send")
+        for model in ("chat", "sora-chat"):
+            page.wait_for_function(f"document.querySelector(`section[data-model='{model}'] .meta`).textContent"
+                                   ".includes('tokens/s') || document.querySelector('.error')", timeout=120000)
+            answer = page.locator(f"section[data-model='{model}'] .answer").first.text_content()
+            assert answer == runs[model].generate(ARTICLE_QUESTION, max_new_tokens=60)
+        # the pre-trained model continues the text instead
+        assert page.locator("section[data-model='gpt'] .answer").first.text_content().startswith(ARTICLE_QUESTION)
+        page.fill("#question", "谢谢")  # a second turn: the history goes with it
+        page.click("#send")
+        page.wait_for_function("document.querySelectorAll(`section[data-model='chat'] .meta`)[1]?.textContent"
+                               ".includes('tokens/s')", timeout=120000)
+        page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+        page.click("#reset")
+        assert page.locator("section[data-model='chat'] .turn").count() == 0
+        browser.close()
