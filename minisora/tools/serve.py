@@ -33,6 +33,7 @@ from pathlib import Path
 
 from flax import nnx
 
+from .. import nn
 from ..errors import UserError
 from ..inference import chat
 from ..inference.engine import Engine, QueueFull, Request
@@ -68,9 +69,14 @@ class Served:
     thread: threading.Thread | None = None
 
     def card(self) -> dict:
+        config = self.run.config
+        answers = [n for n in (16, 64, 256, 1024) if config.family == "sora" or n < config.max_len - 16]
         return {"id": self.id, "object": "model", "created": int(self.run.run_dir.stat().st_mtime),
-                "owned_by": "minisora", "family": self.run.config.family, "chat": self.chat,
-                "context": self.run.config.max_len, "slots": self.engine.slots}
+                "owned_by": "minisora", "family": config.family, "chat": self.chat,
+                "context": config.max_len, "slots": self.engine.slots,
+                # decode-state bytes of one request (a 16-token prompt) by the length of its answer:
+                # ChatGPT's key/value cache grows with it, Sora's LSTM state does not
+                "state_bytes": {str(n): nn.state_bytes(config, 16, n) for n in answers}}
 
 
 def serve_runs(run_dirs, *, slots: int = 8, queue_size: int = 256, warm_up: bool = True,
