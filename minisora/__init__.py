@@ -13,7 +13,7 @@ The layout shows the architecture, one layer per folder (arrows point down; no c
 
 The public API, in Python:
 
-    run = minisora.load("runs/gpt-chat");  run.generate("我的账户为什么不能登录？", temperature=0)
+    run = minisora.load("runs/gpt-chat");  run.generate("我的账户为什么不能登录？")  # greedy
     model = minisora.create(minisora.config_from_preset("gpt", "tiny"))
     minisora.pretrain("data/corpus.txt", "runs/gpt", model_config, minisora.TrainConfig(steps=500))
 """

@@ -91,6 +91,22 @@ def config_from_preset(family: str, preset: str, **overrides) -> ModelConfig:
     return ModelConfig(**fields)
 
 
+def describe_presets() -> str:
+    """The presets' shapes as a table, one preset a line (what `minisora presets` prints). Layers are
+    ChatGPT's decoder blocks, or Sora's encoder blocks before its one LSTM; the vocabulary is the
+    tokenizer's, whatever the preset says."""
+    columns = (("width", "d_model"), ("heads", "n_heads"), ("layers", "n_layers"), ("feed-forward", "d_ff"),
+               ("context", "max_len"), ("LSTM", "d_lstm"), ("dropout", "dropout"))
+    rows = [("preset", *(title for title, _ in columns))]
+    for name in PRESETS:
+        config = config_from_preset("gpt", name)
+        rows.append((name, *(str(getattr(config, field)) for _, field in columns)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+             for row in rows]
+    return "\n".join(lines)
+
+
 # --- training --------------------------------------------------------------------------------
 
 OPTIMIZERS = ("sgd", "momentum", "adamw")

@@ -73,6 +73,14 @@ def load_dialogues(path) -> list[tuple[str, str]]:
     return pairs
 
 
+def split_beside(path, split: str) -> Path | None:
+    """The ``split`` file (``validation.jsonl``, ``test.jsonl``) beside a ``train.jsonl``, the layout
+    data/dialogues/ ships; None for another file name, or when there is no such file."""
+    path = Path(path)
+    other = path.with_name(f"{split}.jsonl")
+    return other if path.name == "train.jsonl" and other.is_file() else None
+
+
 def download_shakespeare(out_path) -> Path:
     """Fetch Tiny Shakespeare to ``out_path``; keep it only if size and sha256 match.
 

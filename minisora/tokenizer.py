@@ -375,11 +375,12 @@ def describe_pieces(tok, text: str | None = None) -> str:
     coverage), which are spelled as bytes."""
     pieces = [tok.id_to_piece(i) for i in range(tok.vocab_size)]
     n_bytes = sum(len(p) == 6 and p.startswith("<0x") and p.endswith(">") for p in pieces)
-    learned = tok.vocab_size - N_SPECIAL - n_bytes  # "\n" (id 9) counts as learned: it is a character
+    newline = NEWLINE_PIECE in pieces  # always added (the trainer never sees a newline)
+    learned = tok.vocab_size - N_SPECIAL - newline - n_bytes
     what = "characters" if getattr(tok, "model_type", None) == "char" else "pieces"
     said = (f"{tok.vocab_size} pieces: {N_SPECIAL} special (<pad> <unk> <s> </s> {' '.join(CONTROL_SYMBOLS)}), "
-            f"{n_bytes} bytes <0x00>…<0xFF> (byte fallback: a character without a piece is spelled as its "
-            f"UTF-8 bytes) and {learned} {what} of the text")
+            f"{'the newline, ' if newline else ''}{n_bytes} bytes <0x00>…<0xFF> (byte fallback: a character "
+            f"without a piece is spelled as its UTF-8 bytes) and {learned} more {what} of the text")
     if text is not None:
         singles = {p.replace(_META_SPACE, " ") for p in pieces if len(p) == 1}
         rare = sorted(set(text) - singles)

@@ -163,3 +163,14 @@ def test_shared_shakespeare_checksum():
     data = path.read_bytes()
     assert len(data) == datasets.SHAKESPEARE_BYTES
     assert hashlib.sha256(data).hexdigest() == datasets.SHAKESPEARE_SHA256
+
+
+def test_split_beside_finds_the_validation_file_of_a_train_jsonl(tmp_path):
+    assert datasets.split_beside(datasets.SHIPPED_DIALOGUES["train"], "validation") == datasets.SHIPPED_DIALOGUES[
+        "validation"]
+    (tmp_path / "train.jsonl").write_text("")
+    assert datasets.split_beside(tmp_path / "train.jsonl", "validation") is None  # none there
+    (tmp_path / "validation.jsonl").write_text("")
+    (tmp_path / "mine.jsonl").write_text("")
+    assert datasets.split_beside(tmp_path / "train.jsonl", "validation") == tmp_path / "validation.jsonl"
+    assert datasets.split_beside(tmp_path / "mine.jsonl", "validation") is None  # only a train.jsonl has splits beside it

@@ -201,3 +201,16 @@ def test_cli_errors_are_one_sentence(args, message):
 def test_cli_wrong_flag_exits_nonzero():
     r = _cli("tokenizer", "train", "--vocab", "x")
     assert r.returncode != 0 and "Traceback" not in r.stderr
+
+
+def test_describe_pieces_says_where_the_pieces_come_from():
+    from minisora.tokenizer import describe_pieces
+
+    text = "ab ba\n" * 2000 + "z"  # 'z' is 1 character in 12,001: rarer than the 0.9995 coverage keeps
+    tok = train_tokenizer([text], vocab_size=400, model_type="char", from_text=True)
+    said = describe_pieces(tok, text)
+    # 9 special + "\n" + 256 bytes + 'a', 'b', ' ' = 269; 'z' has no piece and is spelled as its byte
+    assert tok.vocab_size == 269 and said.startswith("269 pieces: 9 special")
+    assert "the newline, 256 bytes" in said and "3 more characters of the text" in said
+    assert "1 rare character (z) got no piece" in said
+    assert tok.decode(tok.encode("z")) == "z" and tok.id_to_piece(tok.encode("z")[0]) == "<0x7A>"

@@ -183,7 +183,9 @@ for model in ("gpt", "sora"):
 #
 # `minisora.finetune(source, dialogues, out, train_config)` (the `minisora finetune --from
 # RUN --dialogues FILE --out RUN-chat` command) loads the pre-trained run, switches to dialogue
-# batches, and starts a new run with its own optimiser state. Row lengths are fixed (ChatGPT: its context, packed
+# batches, and starts a new run with its own optimiser state; its held-out loss is measured on the
+# shipped validation split (the command finds `validation.jsonl` beside `train.jsonl` by itself,
+# or takes `--validation FILE`). Row lengths are fixed (ChatGPT: its context, packed
 # with dialogues; Sora: the longest question and the longest answer), so again one compile
 # serves the whole run. The learning rate is higher than
 # pre-training's: these tiny models learn the 774 short dialogues much better at 3e-3
@@ -194,18 +196,19 @@ ft_steps = 10 if QUICK else 300
 for model in ("gpt", "sora"):
     minisora.finetune(work / model, SHIPPED_DIALOGUES["train"], work / f"{model}-chat",
                       minisora.TrainConfig(steps=ft_steps, batch_size=8, lr=3e-3, eval_every=ft_steps // 2,
-                                           checkpoint_every=ft_steps))
+                                           checkpoint_every=ft_steps), validation=SHIPPED_DIALOGUES["validation"])
     print(model, "held-out answer loss by step:", ", ".join(f"{s}: {v:.2f}" for s, v in held_out(f"{model}-chat")))
 
 # %% [markdown]
 # ## Asking them
 #
-# `minisora.load` rebuilds a model from its run directory; `.generate` decodes (chapter 8).
-# The fine-tuned runs read the prompt as a question.
+# `minisora.load` rebuilds a model from its run directory; `.generate` decodes (chapter 8),
+# greedily unless given a temperature, as `minisora chat` does. The fine-tuned runs read the
+# prompt as a question.
 
 # %%
 seen = load_dialogues(SHIPPED_DIALOGUES["train"])[:1]  # a question they were fine-tuned on
-unseen = load_dialogues(SHIPPED_DIALOGUES["validation"])[:3]  # questions they never saw
+unseen = load_dialogues(SHIPPED_DIALOGUES["validation"])[:3]  # held out: never trained on
 runs = {model: minisora.load(work / f"{model}-chat") for model in ("gpt", "sora")}
 for label, pairs in (("seen", seen), ("unseen", unseen)):
     for question, answer in pairs:

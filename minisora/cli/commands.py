@@ -15,13 +15,20 @@ from pathlib import Path
 from flax import nnx
 
 from .. import parallel
-from ..config import ModelConfig, TrainConfig, config_from_preset
-from ..datasets import SHIPPED_DIALOGUES, describe_shipped_data, download_shakespeare
+from ..config import ModelConfig, TrainConfig, config_from_preset, describe_presets
+from ..datasets import (
+    SHIPPED_DIALOGUES,
+    describe_shipped_data,
+    download_shakespeare,
+    read_text,
+    split_beside,
+)
 from ..errors import UserError
 from ..inference import chat, decode
 from ..inference.run import load
-from ..tokenizer import Tokenizer, train_tokenizer
-from ..tools import bench, compare, hf
+from ..tokenizer import MODEL_TYPES, Tokenizer, describe_pieces, train_tokenizer
+from ..tools import bench, compare, hf, serve
+from ..tools import bench_serve as bench_serve_tool
 from ..tools.report import judge_claims
 from ..training import jobs
 from .demo import run_demo
@@ -81,7 +88,8 @@ def say(message: str) -> None:
 def tokenizer_train(args) -> None:
     tok = train_tokenizer(args.input, args.out, vocab_size=args.vocab_size, model_type=args.model_type,
                           character_coverage=args.character_coverage)
-    print(f"trained a {args.model_type} tokenizer with {tok.vocab_size} pieces -> {args.out}")
+    text = "".join(read_text(path) for path in args.input)
+    print(f"trained a {args.model_type} tokenizer -> {args.out}: {describe_pieces(tok, text)}")
 
 
 def tokenizer_encode(args) -> None:
@@ -115,19 +123,33 @@ def demo(args) -> None:
     run_demo(out=args.out, quick=args.quick, run=run)
 
 
+def presets(args) -> None:
+    print(describe_presets())
+    print("(layers: ChatGPT's decoder blocks, or Sora's encoder blocks before its LSTM; the vocabulary is the "
+          "tokenizer's; pretrain --context N replaces the context)")
+
+
 # --- training ----------------------------------------------------------------------------
 
 
 def pretrain(args) -> None:
+    if args.tokenizer and args.tokenizer_type != MODEL_TYPES[0]:
+        raise UserError("--tokenizer-type trains a tokenizer into the run and --tokenizer brings a trained one; give one of them.")
+    if args.context is not None and args.context < 1:
+        raise UserError(f"--context must be at least 1 token, not {args.context}.")
     mesh = mesh_from_flags(args)  # --distributed joins the other hosts first; --mesh lays out the devices
     if args.resume:  # the run's saved settings, except --steps
         model_config, cfg = jobs.saved_configs(args.out, steps=args.steps)
-    else:
-        model_config = config_from_preset(args.model, args.preset, dropout=args.dropout)  # checks the names
+        if args.context not in (None, model_config.max_len):
+            raise UserError(f"This run's context is {model_config.max_len} tokens; --resume cannot change it (--context).")
+    else:  # the preset's shape, its context replaced by --context
+        model_config = config_from_preset(args.model, args.preset, dropout=args.dropout, max_len=args.context)
         cfg = train_config(args, "text", default_steps=1000)
+        if args.seq_len is None:  # rows no longer than the context
+            cfg = cfg.replace(seq_len=min(cfg.seq_len, model_config.max_len))
     model_config = compute_flags(model_config, args, resume=args.resume)
     jobs.pretrain(args.corpus, args.out, model_config, cfg, tokenizer=args.tokenizer, vocab_size=args.vocab_size,
-                  resume=args.resume, mesh=mesh, profile=args.profile)
+                  tokenizer_type=args.tokenizer_type, resume=args.resume, mesh=mesh, profile=args.profile)
 
 
 def finetune(args) -> None:
@@ -136,7 +158,9 @@ def finetune(args) -> None:
         _, cfg = jobs.saved_configs(args.out, steps=args.steps)
     else:
         cfg = train_config(args, "dialogue", default_steps=500)
-    jobs.finetune(args.source, args.dialogues, args.out, cfg, seq_len=args.seq_len, resume=args.resume, mesh=mesh)
+    validation = args.validation or split_beside(args.dialogues, "validation")  # the split data/dialogues/ ships
+    jobs.finetune(args.source, args.dialogues, args.out, cfg, validation=validation, seq_len=args.seq_len,
+                  resume=args.resume, mesh=mesh)
 
 
 # --- decoding ----------------------------------------------------------------------------
@@ -147,11 +171,19 @@ def generate(args) -> None:
     dialogues: the answer to the prompt)."""
     run = load(args.run)
     tok = chat.tokenizer_of(run)
-    kw = sampling_flags(args)
+    kw = {**sampling_flags(args), **chat.special_args(tok)}  # the tokenizer's </s> and <s>
     if args.num_samples < 1:
         raise UserError(f"--num-samples must be at least 1, not {args.num_samples}.")
-    prompt_ids = chat.encode_prompt(run, args.prompt)
-    shown = "" if chat.is_chat(run) else args.prompt
+    prompt = read_text(args.prompt_file).rstrip("\n") if args.prompt_file else args.prompt  # as "$(cat FILE)" does
+    prompt_ids = chat.encode_prompt(run, prompt)
+    decode.prepare([prompt_ids], run.config, args.max_new_tokens, args.temperature, args.top_k, args.top_p, None,
+                   kw["start_id"])  # the flags checked before any notice
+    if not prompt:
+        say("The prompt is empty, so the model " + ("answers an empty question" if chat.is_chat(run) else
+            "starts a text from nothing") + "; give --prompt TEXT or --prompt-file FILE.")
+    if args.num_samples > 1 and args.temperature == 0:
+        say(f"Temperature 0 is greedy, so the {args.num_samples} samples are the same text; add --temperature 0.8 to vary them.")
+    shown = "" if chat.is_chat(run) else prompt
     graphdef, params = nnx.split(run.model)
     if args.num_samples == 1:
         chunks = decode.stream(graphdef, params, [prompt_ids], run.config, warn=say, **kw)  # checks the flags
@@ -167,8 +199,8 @@ def chat_loop(args) -> None:
     """A conversation with a fine-tuned run. /reset forgets, /quit (or EOF) ends."""
     run = load(args.run)
     tok = chat.tokenizer_of(run)
-    kw = sampling_flags(args)
-    decode.prepare([[]], run.config, args.max_new_tokens, args.temperature, args.top_k, args.top_p, None)  # check flags
+    kw = {**sampling_flags(args), **chat.special_args(tok)}  # the tokenizer's </s> and <s>
+    decode.prepare([[]], run.config, args.max_new_tokens, args.temperature, args.top_k, args.top_p, say)  # check flags
     room = decode.prompt_room(run.config, args.max_new_tokens)
     graphdef, params = nnx.split(run.model)
     print(f"Chatting with {run.run_dir} ({run.config.family}). /reset forgets the conversation, /quit ends it.")
@@ -190,15 +222,25 @@ def chat_loop(args) -> None:
         question = tok.encode(line)
         sys.stdout.write("bot> ")
         chunks = decode.stream(graphdef, params, [chat.chat_context(history, question, room)], run.config, **kw)
-        history.append((question, chat.print_stream(tok, chunks)))
+        history.append((question, chat.print_stream(tok, chunks, blank_lines=chat.CHAT_BLANK_LINES)))
 
 
 # --- tools -------------------------------------------------------------------------------
 
 
+def export_hf(args) -> None:
+    family, sentences = hf.export_hf(args.run, args.out)
+    print(f"{'; '.join(sentences)} -> {args.out}")
+    auto = "AutoModelForCausalLM" if family == "gpt" else "AutoModelForMaskedLM"
+    print(f"load it with transformers: {auto}.from_pretrained({str(args.out)!r}) and "
+          f"AutoTokenizer.from_pretrained({str(args.out)!r})")
+
+
 def import_hf(args) -> None:
-    kind, _ = hf.import_hf(args.source, args.out)
-    print(f"imported {kind} from {args.source} -> {args.out} (its tokenizer is not a minisora tokenizer: pass ids)")
+    kind, config, tok = hf.import_hf(args.source, args.out)
+    said = (f"with its tokenizer.json ({tok.vocab_size} tokens): generate and chat take text" if tok is not None
+            else "without a tokenizer (the folder has no tokenizer.json): the run reads and writes token ids")
+    print(f"imported {kind} ({config.n_layers} layers, width {config.d_model}) from {args.source} {said} -> {args.out}")
 
 
 def bench_train(args) -> None:
@@ -215,6 +257,30 @@ def bench_train(args) -> None:
     measured = f"; measured matmul {r['measured_matmul_flops'] / 1e9:,.0f} GFLOP/s" if r["peak_source"] == "published" else ""
     print(f"  peak               {r['peak_flops'] / 1e9:>10,.0f} GFLOP/s ({r['peak_source']}{measured})")
     print(f"  MFU                {100 * r['mfu']:>10.1f} %")
+    if args.json:
+        print(json.dumps(r))
+
+
+def serve_runs(args) -> None:
+    for run in args.run:
+        load(run)  # a missing or corrupt run: one sentence, before anything is compiled
+    serve.serve(args.run, host=args.host, port=args.port, slots=args.slots, api_key=args.api_key,
+                say=lambda m: print(m, flush=True))
+
+
+def bench_serve(args) -> None:
+    r = bench_serve_tool.bench_serve(run=args.run, url=args.url, model=args.model, clients=args.clients,
+                                     max_tokens=args.max_tokens, slots=args.slots,
+                                     chat=False if args.completions else None, api_key=args.api_key)
+    print(f"{r['model']} at {r['url']}, {r['max_tokens']} new tokens per request, streaming, greedy")
+    print(f"{'clients':>7} {'tokens/s':>9} {'TTFT p50':>9} {'TTFT p95':>9} {'gap p50':>8}")
+    for x in r["rounds"]:
+        print(f"{x['clients']:>7} {x['tokens_per_s']:>9,.0f} {x['ttft_p50_s']:>8.3f}s {x['ttft_p95_s']:>8.3f}s "
+              f"{x['gap_p50_s'] * 1000:>6.1f}ms")
+    if r.get("state_bytes"):
+        print("decode state of one request by answer length: "
+              + ", ".join(f"{n} tokens {b / 1024:,.1f} KiB" for n, b in r["state_bytes"].items())
+              + (" (constant: the LSTM state)" if r.get("family") == "sora" else " (grows: the key/value cache)"))
     if args.json:
         print(json.dumps(r))
 
@@ -261,8 +327,9 @@ def compare_models(args) -> None:
 HANDLERS = {
     "tokenizer_train": tokenizer_train, "tokenizer_encode": tokenizer_encode, "tokenizer_decode": tokenizer_decode,
     "data_shakespeare": data_shakespeare, "data_info": data_info, "demo": demo,
-    "pretrain": pretrain, "finetune": finetune, "generate": generate, "chat": chat_loop,
-    "import_hf": import_hf, "bench_train": bench_train, "bench_decode": bench_decode, "compare": compare_models,
+    "pretrain": pretrain, "finetune": finetune, "presets": presets, "generate": generate, "chat": chat_loop,
+    "import_hf": import_hf, "export_hf": export_hf, "serve": serve_runs, "bench_serve": bench_serve,
+    "bench_train": bench_train, "bench_decode": bench_decode, "compare": compare_models,
 }
 
 

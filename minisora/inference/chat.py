@@ -6,6 +6,7 @@
     dialogue_ids(tok, messages)             the same layout from chat messages [{"role", "content"}]
                                             (what an exported model's chat template writes)
     print_stream(tok, chunks)               show a stream of tokens as text while it comes
+                                            (chat's view: runs of blank lines capped, BlankLineCap)
 
 A run fine-tuned on dialogues reads its prompt as ``<user> question <assistant>``; a
 pre-trained one continues the text as it is.

@@ -173,7 +173,7 @@ def prompt_room(config, max_new_tokens: int) -> int:
         if room < 1:
             raise UserError(
                 f"max_new_tokens={max_new_tokens} leaves no room for a prompt in this model's context of "
-                f"{config.max_len} tokens; use at most {config.max_len - 1}.")
+                f"{config.max_len} tokens; use at most {config.max_len - 1} (or pretrain with a longer --context).")
         return room
     return config.max_len
 

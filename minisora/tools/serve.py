@@ -309,7 +309,7 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
             fits = s.run.config.max_len - prompt_len if s.run.config.family == "gpt" else DEFAULT_MAX_NEW_TOKENS
             f["max_tokens"] = max(1, min(DEFAULT_MAX_NEW_TOKENS, fits))
 
-    async def respond(s: Served, prompts: list[list[int]], f: dict, stops, streaming: bool, include_usage: bool,
+    async def respond(http: HttpRequest, s: Served, prompts: list[list[int]], f: dict, stops, streaming: bool, include_usage: bool,
                       kind: str, extra: dict):
         loop = asyncio.get_running_loop()
         tok = chat.tokenizer_of(s.run)
@@ -334,8 +334,15 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
             return JSONResponse({"id": rid, "object": obj, "created": created, "model": s.id, "choices": choices,
                                  "usage": usage(), **extra})
 
+        async def watch():  # a client that goes away frees its slots at once, not at the next failed write
+            while not await http.is_disconnected():
+                await asyncio.sleep(0.02)
+            for r in requests:
+                r.cancel()
+
         async def events():
             tasks: dict = {}
+            watcher = asyncio.ensure_future(watch())
             try:
                 chunk_obj = "chat.completion.chunk" if kind == "chat" else "text_completion"
                 head = {"id": rid, "object": chunk_obj, "created": created, "model": s.id}
@@ -364,6 +371,7 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
                     yield sse({**head, "choices": [], "usage": usage()})
                 yield "data: [DONE]\n\n"
             finally:  # the client may have gone: free the slots now
+                watcher.cancel()
                 for r in requests:
                     r.cancel()
                 for task in tasks:
@@ -408,7 +416,7 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
         fill_max_tokens(s, f, len(ids))
         extra = {"minisora": {"dropped_turns": dropped, "note": "the conversation was longer than the context; "
                               "its oldest turns were left out"}} if dropped else {}
-        return await respond(s, [ids] * n, f, stops, streaming, include_usage, "chat", extra)
+        return await respond(http, s, [ids] * n, f, stops, streaming, include_usage, "chat", extra)
 
     @app.post("/v1/completions")
     async def completions(http: HttpRequest):
@@ -427,7 +435,7 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
         if len(ids) > room:
             raise ApiError(400, f"The prompt has {len(ids)} tokens; with max_tokens={f['max_tokens']} at most {room} "
                                 f"fit in the context of {s.run.config.max_len}.", "prompt", "context_length_exceeded")
-        return await respond(s, [ids] * n, f, stops, streaming, include_usage, "completion", {})
+        return await respond(http, s, [ids] * n, f, stops, streaming, include_usage, "completion", {})
 
     return app
 

@@ -42,14 +42,21 @@ def loss_curves(records: list[dict]) -> tuple[list[tuple[int, float]], list[tupl
     return train, val
 
 
-def held_out_summary(run_dir) -> str | None:
-    """One line on the newest held-out evaluation of a run, or None if it has none."""
+def eval_line(record: dict) -> str:
+    """One evaluation, as training prints it when it is computed."""
+    return (f"step {record['step']}: held-out loss {record['val_loss']:.3f} nats/token "
+            f"(next-token perplexity {record['val_ppl']:.1f})")
+
+
+def held_out_summary(run_dir, split: str | None = None) -> str | None:
+    """One line on the newest held-out evaluation of a run (``split``: what was held out), or None
+    if it has none."""
     evals = [m for m in read_metrics(run_dir) if "val_loss" in m]
     if not evals:
         return None
     e = evals[-1]
-    return (f"step {e['step']}: held-out loss {e['val_loss']:.3f} nats/token "
-            f"(next-token perplexity {e['val_ppl']:.1f}) -> {run_dir}")
+    return (f"saved -> {run_dir}: step {e['step']}, held-out loss {e['val_loss']:.3f} nats/token"
+            f"{f' on {split}' if split else ''} (next-token perplexity {e['val_ppl']:.1f})")
 
 
 _said_no_matplotlib = False

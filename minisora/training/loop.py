@@ -5,7 +5,7 @@
         θ, opt_state, metrics_t = train_step(θ, opt_state, batch_t, t)     one compiled program
 
 With a run directory the loop also logs (metrics.jsonl every ``log_every`` steps, held-out
-losses every ``eval_every``), checkpoints every ``checkpoint_every`` steps (θ, optimizer state,
+losses every ``eval_every``, each also printed), checkpoints every ``checkpoint_every`` steps (θ, optimizer state,
 the generator's state: a resumed run is the same computation as an uninterrupted one), plots
 the loss curve, and stops cleanly on Ctrl-C. Without one (``run_dir=None``) it only trains:
 what ``compare`` and ``bench`` need, with a per-step hook, evaluation points and timings.
@@ -240,7 +240,10 @@ def train(model, batches: batching.Batches, cfg: TrainConfig, run_dir=None, *, r
                         flush(done)
                         result.timeline.append((done, clock()))
                     if done % cfg.eval_every == 0 or last:
-                        log.append_metrics(run_dir, {"step": done, **evaluate(eval_step, params, rest, eval_set)})
+                        record = {"step": done, **evaluate(eval_step, params, rest, eval_set)}
+                        log.append_metrics(run_dir, record)
+                        if not quiet and parallel.is_main_process():
+                            print(log.eval_line(record))  # as it comes, not only the last
                     if saving:
                         save(done)
                     if stop.requested:

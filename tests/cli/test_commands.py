@@ -81,7 +81,10 @@ def test_scan_layers_flag_trains_a_stacked_model(tmp_path, files, micro, capsys)
     (["--steps", "0"], "--steps must be at least 1"),
     (["--lr", "-1"], "--lr must be positive"),
     (["--seq-len", "64"], "position table"),  # micro's context is 32
+    (["--context", "8"], "position table (8)"),  # --seq-len 12 does not fit a context of 8
     (["--resume"], "no run directory"),
+    (["--context", "0"], "--context must be at least 1"),
+    (["--tokenizer-type", "char"], "give one of them"),  # _pretrain_argv passes --tokenizer
 ])
 def test_bad_pretrain_flags_are_one_sentence(tmp_path, files, micro, capsys, flags, says):
     run = tmp_path / "run"
@@ -98,3 +101,38 @@ def test_finetune_refuses_what_it_cannot_read(tmp_path, files, capsys):
                          "--out", str(tmp_path / "out")], capsys)
     assert code == 2 and err.count("\n") == 1 and "no run directory" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_tokenizer_type_char_is_the_two_command_recipe(tmp_path, files, micro, capsys):
+    """`pretrain --tokenizer-type char` = `tokenizer train --model-type char` then `pretrain --tokenizer`:
+    the same pieces, the same parameters; --context sets the position table over the preset's; each
+    held-out loss is printed when it is computed."""
+    corpus = str(files / "corpus.txt")
+    common = ["--corpus", corpus, "--preset", "micro", "--context", "40", "--steps", "2", "--batch-size", "2",
+              "--seq-len", "12", "--eval-every", "1", "--eval-batches", "1", "--checkpoint-every", "2"]
+    code, said, err = _cli(["tokenizer", "train", "--input", corpus, "--model-type", "char", "--out",
+                            str(tmp_path / "tok")], capsys)
+    assert code == 0, err
+    chars = len(set(files.joinpath("corpus.txt").read_text()) - {"\n"})  # the newline is a piece of its own
+    assert "9 special" in said and "the newline, 256 bytes" in said and f"{chars} more characters of the text" in said
+    code, _, err = _cli(["pretrain", *common, "--tokenizer", str(tmp_path / "tok"), "--out", str(tmp_path / "two")],
+                        capsys)
+    assert code == 0, err
+    code, said, err = _cli(["pretrain", *common, "--tokenizer-type", "char", "--out", str(tmp_path / "one")], capsys)
+    assert code == 0, err
+    assert f"trained a char tokenizer on {corpus}:" in said and f"{chars} more characters of the text" in said
+
+    one, two = minisora.load(tmp_path / "one"), minisora.load(tmp_path / "two")
+    assert one.tokenizer.model_type == "char"
+    assert [one.tokenizer.id_to_piece(i) for i in range(one.tokenizer.vocab_size)] == [
+        two.tokenizer.id_to_piece(i) for i in range(two.tokenizer.vocab_size)]
+    assert one.config == two.config and one.config.max_len == 40 != MICRO["max_len"]
+    assert one.model.pos_embed.embedding.shape == (40, MICRO["d_model"])  # the position table P
+    a, b = (jax.tree.leaves(nnx.state(r.model, nnx.Param)) for r in (one, two))
+    assert len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+    evals = [json.loads(line) for line in (tmp_path / "one" / "metrics.jsonl").read_text().splitlines()]
+    evals = [m for m in evals if "val_loss" in m]
+    assert [m["step"] for m in evals] == [1, 2]
+    for m in evals:
+        assert f"step {m['step']}: held-out loss {m['val_loss']:.3f} nats/token" in said

@@ -145,9 +145,10 @@ def test_temperature_to_zero_and_top_k_one_are_greedy(toy):
 def test_seed_reproduces_and_changes_samples(toy):
     graphdef, params, cfg = toy
     p = _prompts(5, LENGTHS, cfg.vocab_size)
-    a = decode.generate(graphdef, params, p, cfg, max_new_tokens=N_NEW, seed=1, stop_ids=())
-    assert a == decode.generate(graphdef, params, p, cfg, max_new_tokens=N_NEW, seed=1, stop_ids=())
-    assert a != decode.generate(graphdef, params, p, cfg, max_new_tokens=N_NEW, seed=2, stop_ids=())
+    kw = {"max_new_tokens": N_NEW, "temperature": 1.0, "stop_ids": ()}  # sampling: the default is greedy
+    a = decode.generate(graphdef, params, p, cfg, seed=1, **kw)
+    assert a == decode.generate(graphdef, params, p, cfg, seed=1, **kw)
+    assert a != decode.generate(graphdef, params, p, cfg, seed=2, **kw)
 
 
 class _CountCompiles:

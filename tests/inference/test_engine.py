@@ -17,6 +17,7 @@ from minisora.inference import chat
 from minisora.inference.decode import generate
 from minisora.inference.engine import Engine, QueueFull, Request
 
+N = 40  # new tokens per request, here and in tests/tools/test_serve.py (one compile of the reference)
 QUESTIONS = [ARTICLE_QUESTION, "How do I reset my password?", "你好", "怎么退款？", "What time is it?",
              "我想取消订单。", "Where is my parcel?", "谢谢"]
 
@@ -56,7 +57,8 @@ def test_mixed_requests_get_what_they_get_alone(trained, name):
     run = minisora.load(trained / name)
     settings = [dict(), dict(temperature=0.8, seed=3), dict(temperature=1.0, top_k=5, seed=1),
                 dict(temperature=0.9, top_p=0.8, seed=7)]
-    requests = [(chat.encode_prompt(run, q), (40, 12)[i % 2], settings[i % 4]) for i, q in enumerate(QUESTIONS)]
+    # one answer length for all: the reference decoder compiles once per (bucket, length, greedy)
+    requests = [(chat.encode_prompt(run, q), N, settings[i % 4]) for i, q in enumerate(QUESTIONS)]
     engine = engine_for(run, slots=3)  # 8 requests, 3 slots: they wait, and take freed slots
     outs, finish, _ = run_all(engine, requests)
     for (ids, n, kw), out, f in zip(requests, outs, finish):
@@ -72,7 +74,7 @@ def test_the_ring_wraps_many_times(trained):
     several times, and answers are still those of the prompt alone."""
     run = minisora.load(trained / "chat")
     engine = engine_for(run, slots=2)
-    requests = [(chat.encode_prompt(run, q), 30, {}) for q in QUESTIONS * 2]
+    requests = [(chat.encode_prompt(run, q), N, {}) for q in QUESTIONS * 2]
     outs, _, steps = run_all(engine, requests)
     assert engine.steps > 3 * run.config.max_len // 2 or steps > run.config.max_len  # wrapped
     assert all(out == alone(run, ids, n) for (ids, n, _), out in zip(requests, outs))

@@ -21,6 +21,7 @@ import minisora  # noqa: E402
 from minisora.datasets import ARTICLE_QUESTION  # noqa: E402
 from minisora.tools.serve import create_app, serve_runs  # noqa: E402
 
+N = 40  # new tokens per request (as in tests/inference/test_engine.py: the reference compiles once)
 QUESTIONS = [ARTICLE_QUESTION, "How do I reset my password?", "你好", "怎么退款？", "What time is it?",
              "我想取消订单。", "Where is my parcel?", "谢谢"]
 
@@ -86,11 +87,11 @@ def test_models_and_health(server):
 @pytest.mark.parametrize("model", ["chat", "sora-chat"])
 def test_answers_streamed_or_not_are_the_runs_own(server, runs, model):
     client = server.client()
-    expected = runs[model].generate(ARTICLE_QUESTION, max_new_tokens=60)  # the one set of defaults: greedy
-    r = ask(client, model, ARTICLE_QUESTION, max_tokens=60)
+    expected = runs[model].generate(ARTICLE_QUESTION, max_new_tokens=N)  # the one set of defaults: greedy
+    r = ask(client, model, ARTICLE_QUESTION, max_tokens=N)
     assert r.choices[0].message.content == expected and r.choices[0].finish_reason == "stop"
     assert r.object == "chat.completion" and r.usage.completion_tokens > 5
-    chunks = list(ask(client, model, ARTICLE_QUESTION, max_tokens=60, stream=True))
+    chunks = list(ask(client, model, ARTICLE_QUESTION, max_tokens=N, stream=True))
     deltas = [c.choices[0].delta.content or "" for c in chunks]
     assert "".join(deltas) == expected and all("\ufffd" not in d for d in deltas)  # never half a character
     assert chunks[0].choices[0].delta.role == "assistant" and chunks[-1].choices[0].finish_reason == "stop"
@@ -107,34 +108,34 @@ def test_sixteen_concurrent_streams_each_get_their_own_answer(server, runs):
     def one(k):
         model, q = jobs[k]
         got[k] = "".join(c.choices[0].delta.content or "" for c in ask(server.client(), model, q, stream=True,
-                                                                          max_tokens=40) if c.choices)
+                                                                          max_tokens=N) if c.choices)
 
     threads = [threading.Thread(target=one, args=(k,)) for k in range(len(jobs))]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert got == [runs[m].generate(q, max_new_tokens=40) for m, q in jobs]
+    assert got == [runs[m].generate(q, max_new_tokens=N) for m, q in jobs]
 
 
 def test_seeded_sampling_is_the_runs_own_and_n_gives_several(server, runs):
-    r = ask(server.client(), "chat", QUESTIONS[1], temperature=0.9, top_p=0.9, seed=11, max_tokens=30)
+    r = ask(server.client(), "chat", QUESTIONS[1], temperature=0.9, top_p=0.9, seed=11, max_tokens=N)
     assert r.choices[0].message.content == runs["chat"].generate(QUESTIONS[1], temperature=0.9, top_p=0.9, seed=11,
-                                                                 max_new_tokens=30)
-    r = ask(server.client(), "chat", QUESTIONS[1], temperature=1.5, seed=1, max_tokens=20, n=2)
+                                                                 max_new_tokens=N)
+    r = ask(server.client(), "chat", QUESTIONS[1], temperature=1.5, seed=1, max_tokens=N, n=2)
     assert [c.index for c in r.choices] == [0, 1]
     assert [c.message.content for c in r.choices] == [
-        runs["chat"].generate(QUESTIONS[1], temperature=1.5, seed=s, max_new_tokens=20) for s in (1, 2)]
+        runs["chat"].generate(QUESTIONS[1], temperature=1.5, seed=s, max_new_tokens=N) for s in (1, 2)]
 
 
 def test_completions_stop_strings_and_the_wrong_endpoint(server, runs):
     client = server.client()
-    r = client.completions.create(model="gpt", prompt="The doctor", max_tokens=30)
-    full = runs["gpt"].generate("The doctor", max_new_tokens=30)
+    r = client.completions.create(model="gpt", prompt="The doctor", max_tokens=N)
+    full = runs["gpt"].generate("The doctor", max_new_tokens=N)
     assert r.choices[0].text == full and r.choices[0].finish_reason in ("length", "stop")
     assert len(full) > 6
     word = full[len(full) // 2:len(full) // 2 + 2]  # a stop string that appears half-way
-    r = client.completions.create(model="gpt", prompt="The doctor", max_tokens=30, stop=[word])
+    r = client.completions.create(model="gpt", prompt="The doctor", max_tokens=N, stop=[word])
     assert r.choices[0].text == full[:full.index(word)] and r.choices[0].finish_reason == "stop"
     with pytest.raises(openai.BadRequestError, match="pre-trained only"):
         ask(client, "gpt", "hi")
@@ -229,13 +230,13 @@ def test_the_chat_page_shows_both_answers_side_by_side(server, runs, tmp_path):
         page.goto(server.url + "/")
         page.wait_for_selector("section.model[data-model='sora-chat']")
         page.fill("#question", ARTICLE_QUESTION)
-        page.fill("#max_tokens", "60")
+        page.fill("#max_tokens", str(N))
         page.click("#send")
         for model in ("chat", "sora-chat"):
             page.wait_for_function(f"document.querySelector(`section[data-model='{model}'] .meta`).textContent"
                                    ".includes('tokens/s') || document.querySelector('.error')", timeout=120000)
             answer = page.locator(f"section[data-model='{model}'] .answer").first.text_content()
-            assert answer == runs[model].generate(ARTICLE_QUESTION, max_new_tokens=60)
+            assert answer == runs[model].generate(ARTICLE_QUESTION, max_new_tokens=N)
         # the pre-trained model continues the text instead
         assert page.locator("section[data-model='gpt'] .answer").first.text_content().startswith(ARTICLE_QUESTION)
         page.fill("#question", "谢谢")  # a second turn: the history goes with it
