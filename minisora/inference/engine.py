@@ -11,6 +11,11 @@ go. The engine keeps S slots — rows of one decoding state — and loops:
     deliver    each live request gets its token; a slot frees the step its request ends
                (its stop token, ``max_tokens``, or ``cancel`` — a stop string, a client gone)
 
+The generate step runs ``chunk`` tokens per compiled call (a ``lax.scan``; default 4): on a
+2-core CPU, the baby GPT's step went from 4.95 to 2.30 ms per token with one live slot and from
+20.7 to 16.1 ms with 32 (tutorials/12 and docs/performance.md); a new request then waits up to
+``chunk`` steps for a slot.
+
 Shapes never change while serving: S slots, ``max_len`` positions per slot, a prompt bucket
 per prefill. So nothing recompiles after the first request of each bucket.
 
@@ -87,26 +92,42 @@ def insert_one(graphdef, params, state, one, row):
     return nn.insert(graphdef, params, state, one, row)
 
 
-@partial(jax.jit, static_argnames=("graphdef",), donate_argnames=("state",))
-def generate_step(graphdef, params, state, tokens, live, seeds, t, temperature, top_k, top_p):
-    """One token for every slot: (state, tokens (S,)) -> (state, next tokens (S,))."""
+@partial(jax.jit, static_argnames=("graphdef", "k"), donate_argnames=("state",))
+def generate_steps(graphdef, params, state, tokens, live, seeds, t, temperature, top_k, top_p, *, k: int):
+    """k tokens for every slot in one call (a ``lax.scan`` of k steps): -> (state, tokens (k, S)).
+
+    k > 1 pays the call's fixed cost (arguments in, tokens out, Python around it) once per k
+    tokens; a request that ends inside the k steps wastes the rest of its row, and a new one waits
+    up to k steps for its slot (the engine's ``chunk``; measured in docs/performance.md).
+    """
+    max_pos = state["valid"].shape[1] - 1 if "pos" in state else None
     if "pos" in state:  # a free ChatGPT slot keeps position 0, so its garbage stays finite
         state = dict(state, pos=jnp.where(live, state["pos"], 0))
-    z, state = nn.step(graphdef, params, state, tokens)
-    keys = jax.vmap(lambda s, i: jax.random.fold_in(jax.random.key(s), i))(seeds, t)
-    return state, sample_rows(keys, z, temperature, top_k, top_p)
+    keys = jax.vmap(jax.random.key)(seeds)
+
+    def body(carry, i):
+        state, y = carry
+        if max_pos is not None:  # a row whose request ended inside this call must not run past the table
+            state = dict(state, pos=jnp.minimum(state["pos"], max_pos))
+        z, state = nn.step(graphdef, params, state, y)
+        y = sample_rows(jax.vmap(jax.random.fold_in)(keys, t + i), z, temperature, top_k, top_p)
+        return (state, y), y
+
+    (state, _), ys = jax.lax.scan(body, (state, tokens), jnp.arange(k))
+    return state, ys
 
 
 class Engine:
     """S decode slots over one model; ``submit`` requests from any thread, ``run`` in one thread."""
 
     def __init__(self, graphdef, params, config, *, slots: int = 8, stop_ids=(EOS_ID,), start_id=BOS_ID,
-                 queue_size: int = 256):
+                 queue_size: int = 256, chunk: int = 4):
         if slots < 1:
             raise UserError(f"The server needs at least one slot, not {slots}.")
         self.graphdef, self.params, self.config = graphdef, params, config
         self.slots, self.length = slots, config.max_len
         self.stop_ids, self.start_id, self.queue_size = set(stop_ids), start_id, queue_size
+        self.chunk = chunk  # tokens per compiled call
         self.state = self.empty_state()
         self.active: list[Request | None] = [None] * slots
         self.tokens = np.zeros(slots, np.int32)  # each slot's last token, fed to the next step
@@ -208,13 +229,16 @@ class Engine:
     def generate(self) -> None:
         """One compiled step for every slot, then each live request's token."""
         live = np.array([r is not None for r in self.active])
-        self.state, ys = generate_step(self.graphdef, self.params, self.state, self.tokens, live, self.seeds,
-                                       self.t, self.temperature, self.top_k, self.top_p)
-        self.steps += 1
-        ys = np.asarray(ys)
-        self.t += 1
-        for i in np.flatnonzero(live):
-            self.deliver(int(i), int(ys[i]))
+        self.state, ys = generate_steps(self.graphdef, self.params, self.state, self.tokens, live, self.seeds,
+                                        self.t, self.temperature, self.top_k, self.top_p, k=self.chunk)
+        self.steps += self.chunk
+        ys = np.asarray(ys)  # (k, S)
+        self.t += self.chunk
+        for row in ys:
+            for i in np.flatnonzero(live):
+                if self.active[i] is not None and live[i]:
+                    self.deliver(int(i), int(row[i]))
+            live &= np.array([r is not None for r in self.active])
 
     def step(self) -> bool:
         """Admit, then generate once if any slot is live. -> whether there was work."""
