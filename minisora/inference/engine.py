@@ -47,7 +47,7 @@ import numpy as np
 from .. import nn
 from ..errors import UserError
 from ..tokenizer import BOS_ID, EOS_ID, pad_rows
-from .decode import bucket, sampling_params
+from .decode import bucket, prompt_room, sampling_params
 from .sampling import DEFAULT_SEED, DEFAULT_TEMPERATURE, sample_rows
 
 
@@ -148,16 +148,11 @@ class Engine:
     # -- requests ---------------------------------------------------------------------------
 
     def room(self, max_tokens: int) -> int:
-        """The longest prompt a request of ``max_tokens`` may have: ChatGPT's slot holds prompt and
-        answer in ``max_len`` tokens, Sora's encoder holds ``max_len`` prompt tokens."""
+        """The longest prompt a request of ``max_tokens`` may have (``decode.prompt_room``: ChatGPT's
+        slot holds prompt and answer in ``max_len`` tokens, Sora's encoder ``max_len`` prompt tokens)."""
         if max_tokens < 1:
             raise UserError(f"max_tokens must be at least 1, not {max_tokens}.")
-        if self.config.family == "gpt":
-            if max_tokens >= self.length:
-                raise UserError(f"max_tokens={max_tokens} leaves no room for a prompt in this model's context of "
-                                f"{self.length} tokens; use at most {self.length - 1}.")
-            return self.length - max_tokens
-        return self.length
+        return prompt_room(self.config, max_tokens)
 
     def check(self, request: Request) -> None:
         """Refuse, in one sentence, what the slots cannot hold (before the request waits)."""

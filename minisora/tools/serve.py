@@ -176,7 +176,6 @@ class Stream:
         self.ids: list[int] = []
         self.sent = ""
         self.finish = None
-        self.first_token_at = None
 
     def emit(self, token, finish) -> None:  # called in the engine's thread
         self.loop.call_soon_threadsafe(self.queue.put_nowait, (token, finish))
@@ -192,8 +191,6 @@ class Stream:
                 if text[len(self.sent):]:
                     yield text[len(self.sent):]
                 return
-            if self.first_token_at is None:
-                self.first_token_at = time.perf_counter()
             self.ids.append(token)
             text = self.tok.decode(self.ids).rstrip("\ufffd")  # never send half a character
             cut = min((i for i in (text.find(s) for s in self.stops) if i >= 0), default=-1)

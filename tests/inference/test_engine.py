@@ -75,8 +75,8 @@ def test_the_ring_wraps_many_times(trained):
     run = minisora.load(trained / "chat")
     engine = engine_for(run, slots=2)
     requests = [(chat.encode_prompt(run, q), N, {}) for q in QUESTIONS * 2]
-    outs, _, steps = run_all(engine, requests)
-    assert engine.steps > 3 * run.config.max_len // 2 or steps > run.config.max_len  # wrapped
+    outs, _, _ = run_all(engine, requests)
+    assert engine.steps > 2 * run.config.max_len  # the write index went round the ring more than twice
     assert all(out == alone(run, ids, n) for (ids, n, _), out in zip(requests, outs))
 
 
