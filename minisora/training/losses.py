@@ -17,9 +17,16 @@ Over a sequence, the autoregressive (next-token) loss averages the per-token los
 
 and a weight w_t ∈ {0, 1} per token (padding, prompt tokens, unmasked MLM positions get 0)
 turns the mean into  L = −Σ_t w_t log p_t / Σ_t w_t.  Perplexity = exp(L) (L in nats).
+
+Nats per token depend on the tokenizer (a char model predicts many easy tokens, a unigram
+model fewer, harder ones). Bits per UTF-8 byte of the predicted text do not:
+
+    bpb = (Σ_t −log p_t) / (ln 2 · bytes),   bytes = len(text of the predicted tokens in UTF-8)
 """
 
 from __future__ import annotations
+
+import math
 
 import jax
 import jax.numpy as jnp
@@ -64,3 +71,10 @@ def mlm_loss(logits, targets, masked):
 def perplexity(loss):
     """exp(L) for L in nats per token: the effective number of equally likely choices."""
     return jnp.exp(loss)
+
+
+def bits_per_byte(total_nats: float, n_bytes: int) -> float:
+    """Σ_t −log p_t (nats, summed, not averaged) over a text -> bits per UTF-8 byte of that text."""
+    if n_bytes <= 0:
+        raise ValueError("bits per byte needs the text's byte count (> 0)")
+    return float(total_nats) / (math.log(2.0) * n_bytes)
