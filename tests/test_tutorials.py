@@ -11,6 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
+# one xdist worker runs a chapter's script and notebook runs (they write the same figures)
+PARAMS = [pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group(p.stem)) for p in CHAPTERS]
 
 
 def test_there_are_chapters():
@@ -33,7 +35,7 @@ def test_chapters_call_python_not_the_cli():
     assert {p.name: u for p in CHAPTERS if (u := cli_uses(p))} == {}
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", PARAMS)
 def test_chapter_runs(chapter):
     env = dict(os.environ, MINISORA_QUICK="1", MPLBACKEND="Agg")
     result = subprocess.run(

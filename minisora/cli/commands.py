@@ -196,7 +196,8 @@ def generate(args) -> None:
 
 
 def chat_loop(args) -> None:
-    """A conversation with a fine-tuned run. /reset forgets, /quit (or EOF) ends."""
+    """A conversation with a fine-tuned run. /reset forgets, /quit (or EOF) ends. A run that was only
+    pre-trained still chats, but is told first what that means for its answers."""
     run = load(args.run)
     tok = chat.tokenizer_of(run)
     kw = {**sampling_flags(args), **chat.special_args(tok)}  # the tokenizer's </s> and <s>
@@ -204,6 +205,10 @@ def chat_loop(args) -> None:
     room = decode.prompt_room(run.config, args.max_new_tokens)
     graphdef, params = nnx.split(run.model)
     print(f"Chatting with {run.run_dir} ({run.config.family}). /reset forgets the conversation, /quit ends it.")
+    if not chat.is_chat(run):  # it reads <user> q <assistant> all the same, markers it never saw in training
+        say(f"{run.run_dir} was only pre-trained, never fine-tuned on dialogues, so it continues your text rather "
+            f"than answering it (it was never taught to answer); `minisora finetune --from {run.run_dir} "
+            f"--dialogues data/dialogues/train.jsonl --out {run.run_dir}-chat` teaches it.")
     history = []
     while True:
         try:

@@ -2,7 +2,8 @@
 
     aggregate tokens/s      every client's generated tokens ÷ the wall time of the whole round
     time to first token     request sent -> first content chunk, p50 and p95 over the clients
-    time between tokens     gap between consecutive content chunks, p50 over all gaps
+    time between tokens     gap between consecutive content chunks, p50 over all gaps (a chunk may
+                            carry several tokens: tokens per chunk is printed beside it)
 
 The clients are the official ``openai`` client (``AsyncOpenAI``), streaming chat completions, so
 the same numbers can be taken of any OpenAI-compatible server (``--url``): ``transformers serve``,
@@ -35,20 +36,26 @@ def questions(n: int) -> list[str]:
 
 async def one_client(client, model: str, question: str, max_tokens: int, chat: bool) -> dict:
     sent = time.perf_counter()
-    stamps = []
-    kw = dict(model=model, max_tokens=max_tokens, stream=True, temperature=0.0)
+    stamps, usage = [], None
+    # include_usage: a server may send several tokens in one chunk, so tokens are counted from the
+    # final usage chunk when the server sends one, and as one per content chunk otherwise
+    kw = dict(model=model, max_tokens=max_tokens, stream=True, temperature=0.0,
+              stream_options={"include_usage": True})
     if chat:
         stream = await client.chat.completions.create(messages=[{"role": "user", "content": question}], **kw)
     else:
         stream = await client.completions.create(prompt=question, **kw)
     async for chunk in stream:
+        if getattr(chunk, "usage", None) is not None:
+            usage = chunk.usage.completion_tokens
         if not chunk.choices:
             continue
         c = chunk.choices[0]
         piece = (c.delta.content if chat else c.text) or ""
         if piece:
             stamps.append(time.perf_counter())
-    return {"ttft": stamps[0] - sent if stamps else float("nan"), "tokens": len(stamps),
+    return {"ttft": stamps[0] - sent if stamps else float("nan"), "chunks": len(stamps),
+            "tokens": usage if usage is not None else len(stamps), "counted": "usage" if usage is not None else "chunks",
             "gaps": [b - a for a, b in zip(stamps, stamps[1:])], "end": stamps[-1] if stamps else sent}
 
 
@@ -63,7 +70,9 @@ async def round_of(url: str, model: str, clients: int, max_tokens: int, chat: bo
     tokens = sum(r["tokens"] for r in results)
     ttft = sorted(r["ttft"] for r in results)
     gaps = [g for r in results for g in r["gaps"]]
+    chunks = sum(r["chunks"] for r in results)
     return {"clients": clients, "tokens": tokens, "seconds": wall, "tokens_per_s": tokens / wall,
+            "tokens_per_chunk": tokens / max(1, chunks), "counted_by": sorted({r["counted"] for r in results}),
             "ttft_p50_s": statistics.median(ttft), "ttft_p95_s": ttft[min(len(ttft) - 1, int(0.95 * len(ttft)))],
             "gap_p50_s": statistics.median(gaps) if gaps else float("nan")}
 

@@ -173,3 +173,33 @@ def test_greedy_samples_are_one_text_and_say_so(runs, capsys):
     assert code == 0 and err.count("\n") == 1 and "same text" in err
     first, second = out.split("--- sample 2 ---\n")
     assert first.split("--- sample 1 ---\n")[1] == second
+
+
+# --- chat with a run that was only pre-trained ----------------------------------------------------
+
+
+def _chat_transcript(run_dir, monkeypatch):
+    """`minisora chat --run RUN` on one question, stdout and stderr in the one order a terminal shows them."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{QUESTION}\n/quit\n"))
+    seen = io.StringIO()
+    with contextlib.redirect_stdout(seen), contextlib.redirect_stderr(seen):
+        assert main(["chat", "--run", str(run_dir)]) == 0
+    return seen.getvalue()
+
+
+def test_chat_with_a_pretrained_run_says_so_before_the_first_prompt(runs, monkeypatch):
+    root, _ = runs
+    seen = _chat_transcript(root / "base", monkeypatch)
+    notices = [line for line in seen.splitlines() if line.startswith("minisora: ")]
+    assert len(notices) == 1, seen  # one sentence
+    notice = notices[0]
+    assert "never fine-tuned on dialogues" in notice and "never taught to answer" in notice
+    assert f"minisora finetune --from {root / 'base'} " in notice
+    assert seen.index(notice) < seen.index("you> ")  # said before the first prompt
+    assert "bot> " in seen  # and the conversation goes on
+
+
+def test_chat_with_a_finetuned_run_has_no_notice(runs, monkeypatch):
+    root, _ = runs
+    seen = _chat_transcript(root / "chat", monkeypatch)
+    assert "minisora: " not in seen and "bot> " in seen
