@@ -15,6 +15,7 @@ Output (paths relative to the output directory, ``data/`` by default):
     dialogues/train.jsonl       {"question": ..., "answer": ..., "lang": "en" | "zh"} per line
     dialogues/validation.jsonl  no question appears in two splits
     dialogues/test.jsonl
+    probes/recall.jsonl         held-out names to recall at a distance (minisora/tools/probes.py)
     SHA256SUMS                  `cd data && sha256sum -c SHA256SUMS` verifies the files
 
 Determinism: one seeded ``random.Random`` per output (the made-up world of towns, people and
@@ -33,9 +34,11 @@ import argparse
 import hashlib
 import json
 import random
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import lexicon as lx  # the word lists, beside this file
 
@@ -43,7 +46,8 @@ SEED = 20240229
 CORPUS_BYTES = 940_000  # stop adding paragraphs once the corpus is this large
 EN_SHARE = 0.4  # of paragraphs; Chinese paragraphs carry more distinct pieces per byte
 HERE = Path(__file__).resolve().parent
-FILES = ("corpus.txt", "dialogues/train.jsonl", "dialogues/validation.jsonl", "dialogues/test.jsonl")
+FILES = ("corpus.txt", "dialogues/train.jsonl", "dialogues/validation.jsonl", "dialogues/test.jsonl",
+         "probes/recall.jsonl")
 
 # The article's own fine-tuning example, kept verbatim (it must land in train).
 ARTICLE_Q = "我的账户为什么不能登录？"
@@ -1915,6 +1919,128 @@ def make_corpus(rng: random.Random, held_out: list[str]) -> str:
 
 
 # =====================================================================================
+# A probe for `minisora compare` (data/probes/recall.jsonl), never part of the corpus.
+#
+# Can a model recall a fact stated far back? Each group is one paragraph about a
+# person whose name the corpus never writes (drawn from the world's own name syllables, minus
+# every name the world or corpus.txt uses), so the name can only come from the context. The
+# context is the profile's opening sentence (the fact: who this is), d filler sentences about
+# the same person from the profile and diary kinds (pronouns only, no name), and the point
+# where the corpus always writes the first name again ("In her free time Corora enjoys …";
+# in Chinese a new sentence that starts with the name, as "{name}今年34岁。" does). A group
+# has four names of one gender, one fact template, one filler: its four items differ only in
+# the name, so a model that ignores the context scores exactly the chance 1/4.
+# =====================================================================================
+
+RECALL_GROUPS = 12  # per language
+RECALL_NAMES = 4  # candidates per group
+RECALL_FILLER = 8  # filler sentences per group: the longest distance d
+
+
+def _unused(names, taken, written) -> list[str]:
+    """``names`` in order, each once, without those in ``taken`` (the world's) or ``written``
+    (the corpus's words, lower case: "Melon" is out)."""
+    out = []
+    for n in names:
+        if n not in out and n not in taken and n.lower() not in written:
+            out.append(n)
+    return out
+
+
+def _probe_person(rng) -> dict:
+    """What one group's filler says about its person (the rows make_world draws for a person)."""
+    age = rng.randint(19, 70)
+    return {"job": rng.choice(lx.PROFESSIONS), "hobby": rng.choice(lx.HOBBIES), "sport": rng.choice(lx.SPORTS),
+            "instrument": rng.choice(lx.INSTRUMENTS), "since": rng.randint(5, min(age, 40)),
+            "colour": rng.choice(lx.COLOURS), "food": rng.choice(lx.DISHES), "pet": rng.choice(PETS),
+            "relative": rng.choice(lx.RELATIVES), "relative_job": rng.choice(lx.PROFESSIONS),
+            "town": rng.choice(WORLD.towns)}
+
+
+def _en_filler(rng, x: dict, g: str) -> list[str]:
+    he, _him, his = EN_PRONOUNS[g]
+    who = SimpleNamespace(gender=g)  # en_deed reads only the gender
+    act = rng.choice(lx.ACTIVITIES)
+    job, relative_job = (noun(x[k][0])[0] for k in ("job", "relative_job"))  # "postman/postmen" -> "postman"
+    pool = [f"As {en_a(job)}, {he} {x['job'][2]}.", f"{cap(he)} is good at {x['sport'][0]}.",
+            f"{cap(he)} has played the {x['instrument'][0]} since {he} was {x['since']}.",
+            f"{cap(his)} favourite colour is {x['colour'][0]}, and {his} favourite food is {x['food'][0]}.",
+            f"{cap(he)} keeps {en_a(noun(x['pet'][0])[0])} as a pet.",
+            f"{cap(his)} {noun(x['relative'][0])[0]} is {en_a(relative_job)}.",
+            f"{cap(he)} often {lx.verb_forms(act[0])['s']} with {his} {noun(rng.choice(lx.RELATIVES)[0])[0]}."]
+    pool += [f"{rng.choice(['Then', 'After that,', 'Later', 'Next'])} {he} {en_deed(who, _deed(rng))}." for _ in range(3)]
+    rng.shuffle(pool)
+    return pool[:RECALL_FILLER]
+
+
+def _zh_filler(rng, x: dict, g: str) -> list[str]:
+    ta = ZH_PRONOUNS[g]
+    who = SimpleNamespace(gender=g)  # zh_deed reads only the gender
+    pool = [f"作为{x['job'][1]}，{ta}每天{x['job'][3]}。", f"空闲的时候，{ta}喜欢{x['hobby'][1]}。",
+            f"{ta}很擅长{x['sport'][1]}。", f"{ta}从{x['since']}岁起就开始{x['instrument'][2]}{x['instrument'][1]}。",
+            f"{ta}最喜欢的颜色是{x['colour'][1]}，最喜欢的食物是{x['food'][1]}。",
+            f"{ta}养了一{x['pet'][5]}{x['pet'][1]}。", f"{ta}的{x['relative'][1]}是{x['relative_job'][1]}。",
+            f"{ta}常常和{rng.choice(lx.RELATIVES)[1]}一起{rng.choice(lx.ACTIVITIES)[1]}。"]
+    pool += [f"{rng.choice(['然后', '接着', '后来', '过了一会儿'])}，{ta}{zh_deed(who, _deed(rng))}。" for _ in range(2)]
+    rng.shuffle(pool)
+    return pool[:RECALL_FILLER]
+
+
+def _zh_unused_names(rng, g: str, k: int, taken, corpus: str) -> list[str]:
+    """k three-character names (surname + two given characters) that neither the world nor the corpus has."""
+    chars = lx.ZH_GIVEN_M if g == "m" else lx.ZH_GIVEN_F
+    out: list[str] = []
+    while len(out) < k:
+        a, b = rng.sample(chars, 2)
+        name = rng.choice(lx.ZH_SURNAMES) + a + b
+        if name not in out and name not in taken and name not in corpus:
+            out.append(name)
+    return out
+
+
+def _apart(names, text: str) -> bool:
+    """No name inside another ("Hara" in "Harara") or in the rest of the group's text."""
+    return not any(a in b for a in names for b in names if a != b) and not any(a in text for a in names)
+
+
+def make_recall_probe(rng: random.Random, corpus: str) -> list[dict]:
+    """RECALL_GROUPS groups per language of RECALL_NAMES held-out names (see the section above)."""
+    written = dict.fromkeys(re.findall(r"[a-z']+", corpus.lower()))  # a dict for O(1) membership
+    world_given = [p.en.split()[0] for p in en_people()]
+    given = {g: _unused([a[0] + b[0] for a in lx.NAME_STARTS for b in ends], world_given, written)
+             for g, ends in (("f", lx.NAME_ENDS_F), ("m", lx.NAME_ENDS_M))}
+    family = _unused([a[0] + b[0] for a in lx.SURNAME_STARTS for b in lx.SURNAME_ENDS],
+                     [p.en.split()[1] for p in en_people()], written)
+    zh_taken = [p.zh for p in WORLD.people]
+    groups = []
+    for lang in ("en", "zh"):
+        for i in range(RECALL_GROUPS):
+            g = "fm"[i % 2]
+            x = _probe_person(rng)
+            if lang == "en":
+                fact = f"{{name}} {rng.choice(family)} is {en_a(noun(x['job'][0])[0])} from {x['town'].en}."
+                filler, query = _en_filler(rng, x, g), f"In {EN_PRONOUNS[g][2]} free time"
+                names = rng.sample(given[g], RECALL_NAMES)
+                while not _apart(names, " ".join([fact, *filler, query])):
+                    names = rng.sample(given[g], RECALL_NAMES)
+                for n in names:  # each name once in the whole probe
+                    given[g].remove(n)
+                candidates = [" " + n for n in names]
+            else:
+                fact = f"{{name}}是{x['town'].zh}的一名{x['job'][1]}。"
+                filler, query = _zh_filler(rng, x, g), ""
+                names = _zh_unused_names(rng, g, RECALL_NAMES, zh_taken, corpus)
+                while not _apart(names, "".join([fact, *filler])):
+                    names = _zh_unused_names(rng, g, RECALL_NAMES, zh_taken, corpus)
+                zh_taken += names
+                candidates = list(names)
+            groups.append({"group": len(groups), "lang": lang, "gender": g, "fact": fact, "names": names,
+                           "filler": filler, "query": query, "candidates": candidates})
+    return groups
+
+
+
+# =====================================================================================
 # Files
 # =====================================================================================
 
@@ -1922,11 +2048,16 @@ def generate() -> dict[str, bytes]:
     """All output files, as {relative path: bytes}."""
     splits = make_dialogues(random.Random(SEED))
     held_out = [r["question"] for s in ("validation", "test") for r in splits[s]]
-    out = {"corpus.txt": make_corpus(random.Random(SEED + 1), held_out).encode("utf-8")}
+    corpus = make_corpus(random.Random(SEED + 1), held_out)
+    out = {"corpus.txt": corpus.encode("utf-8")}
     for name, rows in splits.items():
-        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-        out[f"dialogues/{name}.jsonl"] = text.encode("utf-8")
+        out[f"dialogues/{name}.jsonl"] = jsonl(rows)
+    out["probes/recall.jsonl"] = jsonl(make_recall_probe(random.Random(SEED + 3), corpus))
     return out
+
+
+def jsonl(rows: list[dict]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
 
 
 def sha256sums(files: dict[str, bytes]) -> bytes:

@@ -49,7 +49,7 @@ def test_files_match_sha256sums():
     for line in (datasets.DATA_DIR / "SHA256SUMS").read_text().splitlines():
         digest, rel = line.split("  ")
         listed[rel] = digest
-    assert sorted(listed) == sorted(["corpus.txt"] + [f"dialogues/{s}.jsonl" for s in SPLITS])
+    assert sorted(listed) == sorted(["corpus.txt", "probes/recall.jsonl"] + [f"dialogues/{s}.jsonl" for s in SPLITS])
     for rel, digest in listed.items():
         assert hashlib.sha256((datasets.DATA_DIR / rel).read_bytes()).hexdigest() == digest, rel
 
@@ -61,16 +61,17 @@ def test_generate_check_passes():
 
 def test_regenerating_gives_the_same_bytes(tmp_path):
     subprocess.run([sys.executable, str(GENERATE), "--out", str(tmp_path)], cwd=REPO, check=True, capture_output=True)
-    for rel in ["corpus.txt", "SHA256SUMS"] + [f"dialogues/{s}.jsonl" for s in SPLITS]:
+    for rel in ["corpus.txt", "SHA256SUMS", "probes/recall.jsonl"] + [f"dialogues/{s}.jsonl" for s in SPLITS]:
         assert (tmp_path / rel).read_bytes() == (datasets.DATA_DIR / rel).read_bytes(), rel
 
 
-def test_check_fails_on_a_changed_file(tmp_path):
+@pytest.mark.parametrize("changed", ["dialogues/test.jsonl", "probes/recall.jsonl"])
+def test_check_fails_on_a_changed_file(tmp_path, changed):
     subprocess.run([sys.executable, str(GENERATE), "--out", str(tmp_path)], cwd=REPO, check=True, capture_output=True)
-    (tmp_path / "dialogues" / "test.jsonl").write_text("{}\n")
+    (tmp_path / changed).write_text("{}\n")
     r = subprocess.run([sys.executable, str(GENERATE), "--check", "--out", str(tmp_path)], cwd=REPO,
                        capture_output=True, text=True)
-    assert r.returncode != 0 and "test.jsonl" in r.stderr
+    assert r.returncode != 0 and changed in r.stderr
 
 
 # --- the corpus -----------------------------------------------------------------------

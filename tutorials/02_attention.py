@@ -38,18 +38,21 @@
 
 # %%
 import math
-import os
 
 import jax
 import jax.numpy as jnp
+import matplotlib.pyplot as plt
 import numpy as np
+from course import show
 from flax import nnx
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
 
 from minisora.config import ModelConfig
+from minisora.nn import attention_weights
 from minisora.nn.attention import MultiHeadAttention, attention, causal_mask, padding_mask, write_cache
 from minisora.nn.gpt import ChatGPT
 
-QUICK = os.environ.get("MINISORA_QUICK") == "1"
 np.set_printoptions(precision=3, suppress=True, linewidth=110)
 
 B, T, C, H = 2, 6, 16, 4  # batch, tokens, width, heads
@@ -130,6 +133,30 @@ print("causal attention weights, sequence 0, head 0 (nearly uniform over what ea
 token_mask = jnp.array([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1]])
 both = causal_mask(T) & padding_mask(token_mask)  # (B, 1, T, T)
 print(both[0, 0].astype(int))
+
+# %% [markdown]
+# The three masks as pictures: row $t$ is a query, column $s$ a key, a filled cell means "$t$
+# may attend to $s$". The causal mask is the lower triangle; the padding mask (of row 0,
+# broadcast over its queries) blanks the first two *columns*, the pads; `&` keeps what both allow.
+
+# %%
+panels = [("causal_mask(T)", causal_mask(T)[0, 0]),
+          ("padding_mask (row 0)", jnp.broadcast_to(padding_mask(token_mask)[0, 0], (T, T))),
+          ("causal & padding", both[0, 0])]
+fig, axes = plt.subplots(1, 3, figsize=(8, 3.5))
+for ax, (title, m) in zip(axes, panels):
+    ax.imshow(np.asarray(m), cmap=ListedColormap(["#eeeeee", "tab:blue"]), vmin=0, vmax=1)
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("key position s", fontsize=9)
+    ax.set_xticks(range(T))
+    ax.set_yticks(range(T))
+    ax.tick_params(labelsize=9)
+axes[0].set_ylabel("query position t", fontsize=9)
+fig.legend(handles=[Patch(color="tab:blue", label="True: may attend"), Patch(color="#eeeeee", label="False: masked")],
+           loc="lower center", ncol=2, fontsize=9, frameon=False)
+fig.suptitle("Boolean attention masks for T = 6 (row 0 of the batch has two pads on the left)", fontsize=11)
+fig.tight_layout(rect=(0, 0.07, 1, 1))
+show(fig, "02_masks.png")
 
 # %% [markdown]
 # The first two rows of that picture see nothing at all: they are the pads themselves,
@@ -246,5 +273,83 @@ print(f"state_bytes: {measured / 2**20:.2f} MiB, of which key/value buffers {kv_
 assert kv_bytes <= measured < kv_bytes + 64 * S_gpt2
 
 # %% [markdown]
+# ## Seeing the weights: `attention_weights`
+#
+# The matrix $A = \mathrm{softmax}(QK^\top/\sqrt D + M)$ is what a head *looks at*, so it is
+# worth drawing. The models never keep it (a (T × T) array per head and layer would cost memory
+# and time in every training step). `minisora.nn.attention_weights(model, *inputs)` runs the
+# model once with its attention modules told to keep $A$ — Flax's `sow`, collected by
+# `nnx.capture` — and returns one (B, H, Tq, Tk) array per layer, keyed by the module's path
+# (`"blocks/0/attn"`). The model's outputs do not change, and nothing stays behind.
+#
+# The one-layer ChatGPT above, on the same two rows (row 0 left-padded by two):
+
+# %%
+ids = jax.random.randint(jax.random.key(2), (B, T), 9, 32)  # ids 0..8 are the special tokens
+A = attention_weights(gpt, ids, mask=token_mask)
+print({name: a.shape for name, a in A.items()}, "  (B, H, Tq, Tk)")
+a = np.asarray(A["blocks/0/attn"])
+np.testing.assert_allclose(a.sum(-1), 1, atol=1e-5)  # every row is a distribution …
+assert (np.triu(a[1], k=1) == 0).all() and (a[0, :, 2:, :2] == 0).all()  # … with 0 on the future and on pads
+
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.6))
+for ax, row in zip(axes, (0, 1)):
+    im = ax.imshow(a[row, 0], cmap="Blues", vmin=0, vmax=1)
+    for t in range(T):
+        for s_ in range(T):
+            ax.text(s_, t, f"{a[row, 0, t, s_]:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if a[row, 0, t, s_] > 0.6 else "black")
+    ax.set_title(f"row {row}" + (" (two pads on the left)" if row == 0 else " (no padding)"), fontsize=10)
+    ax.set_xlabel("key position s", fontsize=9)
+    ax.set_ylabel("query position t", fontsize=9)
+    ax.tick_params(labelsize=9)
+fig.colorbar(im, ax=axes, shrink=0.8, label="attention weight $A_{t,s}$")
+fig.suptitle("Head 0 of an untrained one-layer ChatGPT: attention_weights(gpt, ids, mask=token_mask)", fontsize=10)
+show(fig, "02_weights.png")
+
+# %% [markdown]
+# Freshly initialised, every score is close to 0, so each query spreads its weight almost
+# evenly over what it may see: $1/(t+1)$ on row 1, $1/(t-1)$ on the real queries of row 0,
+# exactly 0 on the future and on the pads. (The pads' own rows, 0 and 1 of row 0, may see
+# nothing and get the uniform row $1/T$ — finite, and never used.) Training sharpens these
+# rows: chapters 3, 4 and 5 draw the weights of models trained on real text.
+#
 # Chapter 5 builds the causal decoder from these blocks, with `prefill` and `step`
 # on top of this cache; chapter 8 turns them into a sampling loop.
+#
+# ## Exercises
+#
+# 1. **The causal mask.** Write `causal(T)`: a (T, T) boolean numpy array, True where query
+#    $t$ may attend to key $s$ in a decoder. The check compares it with `causal_mask(T)` for
+#    T = 1 … 7.
+# 2. **A decoder's mask for a padded batch.** Write `decoder_mask(token_mask)`: from a (B, T)
+#    0/1 array (1 = real token) the (B, T, T) boolean mask of causal attention that never
+#    reads a pad. The check compares it with `causal_mask(T) & padding_mask(token_mask)` on
+#    left-padded, right-padded and unpadded rows.
+# 3. **Masked softmax.** Write `masked_softmax(scores, mask)` in numpy: softmax over the last
+#    axis of the scores where `mask` is True, exactly 0 where it is False, and — like the
+#    package — a finite uniform row where a query may see nothing. The check compares it
+#    with the package's `attention_probs` on random scores, a row with every key masked, and
+#    a masked key scoring $10^{10}$.
+#
+# The solutions are in `tutorials/solutions/ch02.py` — try first.
+
+# %%
+from course import ch02  # noqa: E402
+
+
+def causal(T):
+    raise NotImplementedError  # your code here
+
+
+def decoder_mask(token_mask):
+    raise NotImplementedError  # your code here
+
+
+def masked_softmax(scores, mask):
+    raise NotImplementedError  # your code here
+
+
+ch02.check_causal(causal)
+ch02.check_decoder_mask(decoder_mask)
+ch02.check_masked_softmax(masked_softmax)

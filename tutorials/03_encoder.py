@@ -28,23 +28,27 @@
 # hidden behind `[MASK]`.
 
 # %%
-import os
+import tempfile
 
 import jax
 import jax.numpy as jnp
+import matplotlib.pyplot as plt
 import numpy as np
 import optax
+from course import QUICK, show
 from flax import nnx
 
+import minisora
 from minisora.config import ModelConfig, config_from_preset
-from minisora.nn import count_params, create
+from minisora.datasets import SHIPPED_CORPUS
+from minisora.nn import attention_weights, count_params, create
 from minisora.nn.attention import positions_from_mask
 from minisora.nn.encoder import Encoder
 from minisora.nn.lstm import LSTMCell, unroll
-from minisora.tokenizer import BOS_ID, N_SPECIAL, PAD_ID
+from minisora.tokenizer import BOS_ID, N_SPECIAL, PAD_ID, train_tokenizer
+from minisora.training import batches
 from minisora.training.losses import next_token_loss
 
-QUICK = os.environ.get("MINISORA_QUICK") == "1"
 config = ModelConfig(family="sora", vocab_size=32, d_model=32, n_heads=4, n_layers=2, d_ff=64, max_len=32, d_lstm=32)
 enc = Encoder(config, nnx.Rngs(0))
 ids = jax.random.randint(jax.random.key(1), (2, 8), N_SPECIAL, config.vocab_size)  # (B, T); ids 0..8 are special
@@ -131,14 +135,17 @@ def train(model, loss_fn, steps):
         updates, opt_state = tx.update(g, opt_state)
         return optax.apply_updates(params, updates), opt_state, loss
 
+    losses = []
     for t in range(steps):
         params, opt_state, loss = train_step(params, opt_state, jax.random.key(100 + t))
-    return float(loss)
+        losses.append(loss)
+    return np.asarray(jnp.stack(losses))  # the loss of every step
 
 
 steps = 800 if QUICK else 1500
 floor = float(np.log(config.vocab_size - N_SPECIAL))  # log V of the random tokens
-leaky = train(ArticleSora(config, nnx.Rngs(0)), lambda m, x: next_token_loss(m(x), x), steps)
+leaky_curve = train(ArticleSora(config, nnx.Rngs(0)), lambda m, x: next_token_loss(m(x), x), steps)
+leaky = float(leaky_curve[-1])
 print(f"random tokens: no honest model beats log V = {floor:.2f} nats/token")
 print(f"the article's BERT -> LSTM chain after {steps} steps: {leaky:.2f} nats/token  <- it reads the answer")
 assert leaky < 0.5 * floor
@@ -161,9 +168,27 @@ def sora_loss(model, x):
     return optax.softmax_cross_entropy_with_integer_labels(dec_logits, y).mean()
 
 
-honest = train(create(config), sora_loss, steps)
+honest_curve = train(create(config), sora_loss, steps)
+honest = float(honest_curve[-1])
 print(f"Sora (encoder reads the prompt, LSTM decodes left to right): {honest:.2f} nats/token")
 assert honest > 0.9 * floor
+
+# %% [markdown]
+# The two training curves side by side, with the floor no honest model can go below. The
+# leaky chain's loss dives under $\log V$ — it is reading the answers — while Sora's stays on
+# the floor: on random tokens there is nothing to learn, and it learns nothing.
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 3.4))
+ax.plot(leaky_curve, label="the article's BERT → LSTM chain (leaks the next token)", color="tab:red")
+ax.plot(honest_curve, label="Sora: encoder reads the prompt, LSTM decodes", color="tab:blue")
+ax.axhline(floor, color="black", linestyle="--", linewidth=1, label=f"log V = {floor:.2f}: the best an honest model can do")
+ax.set_xlabel("training step")
+ax.set_ylabel("next-token loss (nats/token)")
+ax.set_ylim(0, 1.25 * max(floor, float(honest_curve.max())))
+ax.set_title("Uniformly random tokens: a loss below log V is a leak")
+ax.legend(fontsize=9, loc="center right")
+show(fig, "03_leak.png")
 
 # %% [markdown]
 # ## Padding: masked keys and positions from the mask
@@ -214,3 +239,94 @@ assert err < 1e-4
 # `tests/tools/test_hf_bert.py` goes further: it builds a randomly initialised
 # Hugging Face `BertModel` and `BertForMaskedLM`, loads their weights into this encoder
 # and checks hidden states, pooler output and MLM logits agree to 1e-4.
+
+# %% [markdown]
+# ## What a trained encoder looks at
+#
+# So far the encoders were untrained or trained on noise. Pre-train a small Sora on the
+# English paragraphs of the shipped corpus with its real objective (chapter 7 explains it:
+# BERT's masked-token loss on the encoder, next-token loss on the decoder) — the package's
+# batches and training loop, `minisora.train`, a few hundred steps — and read its encoder's
+# attention weights on a sentence of the corpus with `minisora.nn.attention_weights`, which
+# returns one (B, H, T, T) array per layer (chapter 2).
+
+# %%
+work = tempfile.mkdtemp(prefix="minisora-ch3-")
+english = "\n".join(line for line in SHIPPED_CORPUS.read_text(encoding="utf-8").splitlines() if line.isascii())
+tok = train_tokenizer([english], f"{work}/tok", vocab_size=2000, from_text=True)
+train_ids, val_ids = batches.split_held_out(np.asarray(tok.encode(english), np.int32))
+shape = ModelConfig(family="sora", vocab_size=tok.vocab_size, d_model=64, n_heads=4, n_layers=2, d_ff=128,
+                    max_len=64, d_lstm=64)
+tcfg = minisora.TrainConfig(steps=100 if QUICK else 1000, batch_size=16, seq_len=48, lr=3e-3)
+data = batches.Batches("sora", "text", train_ids, val_ids, batch_size=tcfg.batch_size, seq_len=tcfg.seq_len,
+                       vocab_size=tok.vocab_size)
+sora = create(shape)
+minisora.train(sora, data, tcfg, quiet=True)  # no run directory: train only
+
+sentence = "Every Friday, she photocopies something new."
+assert sentence in english  # a sentence of the shipped corpus
+x = jnp.asarray([tok.encode(sentence)])  # (1, T)
+pieces = [tok.id_to_piece(int(i)) for i in x[0]]
+A = attention_weights(sora, x, jnp.ones_like(x), jnp.full((1, 1), BOS_ID))  # the decoder reads only BOS here
+print({name: a.shape for name, a in A.items()})
+print(pieces)
+
+# %% [markdown]
+# Every head of the first layer. Row $t$ is the token that reads, each column a token it reads;
+# a row sums to 1. Bidirectional attention reads the tokens after $t$ as freely as those
+# before: there is weight on both sides of the diagonal, where chapter 5's decoder has none
+# above it. Look for dark *columns* — tokens that many queries read (the full stop, a
+# sentence's first pieces) — and for heads that differ: each head has its own $W_q, W_k$ and
+# learns to look for something else. (Quick mode trains 100 steps; the full run's 1000 give
+# sharper patterns.)
+
+# %%
+a = np.asarray(A["encoder/blocks/0/attn"][0])  # (H, T, T)
+assert np.allclose(a.sum(-1), 1, atol=1e-5)
+assert np.triu(a, k=1).sum(axis=(1, 2)).min() > 0.5  # bidirectional: every head reads tokens after t too
+labels = [p.replace("▁", "_") for p in pieces]
+fig, axes = plt.subplots(1, shape.n_heads, figsize=(8.5, 3.6), sharey=True, layout="constrained")
+for h, ax in enumerate(axes):
+    im = ax.imshow(a[h], cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.set_title(f"head {h}", fontsize=10)
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=9)
+    ax.set_yticks(range(len(labels)), labels, fontsize=9)
+    ax.set_xlabel("key (the token read)", fontsize=9)
+axes[0].set_ylabel("query (the token reading)", fontsize=9)
+fig.colorbar(im, ax=axes, shrink=0.8, label="attention weight")
+fig.suptitle(f"Sora's encoder, layer 0, every head, after {tcfg.steps} training steps on the corpus (_ = a space)",
+             fontsize=10)
+show(fig, "03_encoder_attention.png")
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. **Count an encoder block.** Write `encoder_block_params(d_model, d_ff)`: the number of
+#    trainable parameters of one `EncoderBlock` (attention with its fused $W_q|W_k|W_v$ and
+#    $W_o$, two LayerNorms, the two feed-forward layers; every linear layer has a bias). The
+#    check counts the arrays of real blocks with `count_params(nnx.state(block, nnx.Param))`,
+#    BERT-base's included.
+# 2. **BERT's masking rule.** Write `bert_corrupt(x, real, u_choose, u_kind, random_ids)`:
+#    given the token ids `x` (B, S), which of them are real (not padding), and three random
+#    draws of the same shape — `u_choose` and `u_kind` uniform in [0, 1), `random_ids` random
+#    token ids — return `(x_tilde, chosen)`: a token is *chosen* when it is real and
+#    `u_choose < 0.15`; a chosen token becomes `MASK_ID` when `u_kind < 0.8`, the random id
+#    when `0.8 ≤ u_kind < 0.9`, and stays itself otherwise. The check feeds the same draws to
+#    the package's `batches.bert_mask`.
+#
+# The solutions are in `tutorials/solutions/ch03.py` — try first.
+
+# %%
+from course import ch03  # noqa: E402
+
+
+def encoder_block_params(d_model, d_ff):
+    raise NotImplementedError  # your code here
+
+
+def bert_corrupt(x, real, u_choose, u_kind, random_ids):
+    raise NotImplementedError  # your code here
+
+
+ch03.check_encoder_block_params(encoder_block_params)
+ch03.check_bert_corrupt(bert_corrupt)

@@ -25,18 +25,18 @@
 
 # %%
 import math
-import os
 import tempfile
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
+from course import QUICK, show
 
 import minisora
 from minisora.datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES, load_dialogues
 from minisora.tokenizer import train_tokenizer
 from minisora.training import batches, log
 
-QUICK = os.environ.get("MINISORA_QUICK") == "1"
 work = Path(tempfile.mkdtemp(prefix="minisora-ch7-"))
 tok = train_tokenizer([SHIPPED_CORPUS], work / "tokenizer", vocab_size=3000 if QUICK else 4000)
 ids = np.asarray(tok.encode(SHIPPED_CORPUS.read_text(encoding="utf-8")), np.int32)
@@ -44,7 +44,7 @@ train_ids, val_ids = batches.split_held_out(ids)  # the last 10 % is held out fo
 print(f"{len(ids):,} tokens: {len(train_ids):,} to train on, {len(val_ids):,} held out; vocabulary {tok.vocab_size}")
 
 
-def show(row):
+def pieces(row):
     """Token ids -> their pieces, so we can see what the model sees."""
     return " ".join(tok.id_to_piece(int(i)) for i in row)
 
@@ -60,8 +60,8 @@ def show(row):
 # %%
 rng = batches.make_rng(0)
 b = batches.next_token_batch(train_ids, rng, batch_size=2, seq_len=12)
-print("x:", show(b["x"][0]))
-print("y:", show(b["y"][0]))
+print("x:", pieces(b["x"][0]))
+print("y:", pieces(b["y"][0]))
 assert np.array_equal(b["x"][0, 1:], b["y"][0, :-1])
 
 # %% [markdown]
@@ -81,10 +81,10 @@ assert np.array_equal(b["x"][0, 1:], b["y"][0, :-1])
 
 # %%
 b = batches.prefix_continuation_batch(train_ids, rng, batch_size=256, prefix_len=16, cont_len=8, vocab_size=tok.vocab_size)
-print("encoder input  :", show(b["src"][0][b["src_mask"][0] == 1]))
+print("encoder input  :", pieces(b["src"][0][b["src_mask"][0] == 1]))
 print("MLM targets at :", np.flatnonzero(b["mlm_w"][0]).tolist())
-print("decoder input  :", show(b["dec_in"][0]))
-print("decoder targets:", show(b["y"][0]))
+print("decoder input  :", pieces(b["dec_in"][0]))
+print("decoder targets:", pieces(b["y"][0]))
 share = b["mlm_w"].sum() / b["src_mask"].sum()
 print(f"share of prefix tokens scored by the MLM loss: {share:.3f} (BERT: 0.15)")
 assert abs(share - 0.15) < 0.02
@@ -106,8 +106,8 @@ dialogues = load_dialogues(SHIPPED_DIALOGUES["train"])
 pairs = [(tok.encode(q), tok.encode(a)) for q, a in dialogues]
 b = batches.gpt_dialogue_batch(pairs, [[0, 1]], seq_len=sum(batches.dialogue_lengths(pairs[:2], max_len=512)) * 2)
 print(dialogues[0], dialogues[1], sep="\n")
-print("row:", show(b["x"][0][b["x"][0] != 0]))
-print("scored targets:", show(b["y"][0][b["w"][0] == 1]))
+print("row:", pieces(b["x"][0][b["x"][0] != 0]))
+print("scored targets:", pieces(b["y"][0][b["w"][0] == 1]))
 assert b["w"][0].sum() == len(pairs[0][1]) + len(pairs[1][1]) + 2  # the two answers and their </s>, nothing else
 
 # %% [markdown]
@@ -121,8 +121,8 @@ assert b["w"][0].sum() == len(pairs[0][1]) + len(pairs[1][1]) + 2  # the two ans
 # for the whole run, so the step compiles once.
 
 # %%
-from minisora.training.optim import make_optimizer  # noqa: E402
-from minisora.training.step import make_steps, split_model  # noqa: E402
+from minisora.training.optim import make_optimizer
+from minisora.training.step import make_steps, split_model
 
 config = minisora.config_from_preset("gpt", "tiny", vocab_size=tok.vocab_size)
 cfg = minisora.TrainConfig(optimizer="adamw", lr=1e-3, steps=100, batch_size=8, seq_len=32).resolved()
@@ -157,10 +157,11 @@ print(f"(a model that knows nothing scores ln V = {math.log(tok.vocab_size):.2f}
 
 # %%
 steps = 20 if QUICK else 400
-shape = dict(batch_size=8, seq_len=32) if QUICK else dict(batch_size=16, seq_len=64)
+shape = {"batch_size": 8, "seq_len": 32} if QUICK else {"batch_size": 16, "seq_len": 64}
 for model in ("gpt", "sora"):
     minisora.pretrain(SHIPPED_CORPUS, work / model, minisora.config_from_preset(model, "tiny"),
-                      minisora.TrainConfig(steps=steps, eval_every=steps // 4, checkpoint_every=steps, **shape),
+                      minisora.TrainConfig(steps=steps, eval_every=steps // 4, checkpoint_every=steps,
+                                           log_every=max(1, steps // 20), **shape),
                       tokenizer=work / "tokenizer")
 
 
@@ -196,8 +197,46 @@ ft_steps = 10 if QUICK else 300
 for model in ("gpt", "sora"):
     minisora.finetune(work / model, SHIPPED_DIALOGUES["train"], work / f"{model}-chat",
                       minisora.TrainConfig(steps=ft_steps, batch_size=8, lr=3e-3, eval_every=ft_steps // 2,
-                                           checkpoint_every=ft_steps), validation=SHIPPED_DIALOGUES["validation"])
+                                           checkpoint_every=ft_steps, log_every=max(1, ft_steps // 20)),
+                      validation=SHIPPED_DIALOGUES["validation"])
     print(model, "held-out answer loss by step:", ", ".join(f"{s}: {v:.2f}" for s, v in held_out(f"{model}-chat")))
+
+# %% [markdown]
+# ## The four runs' curves
+#
+# Every run wrote its losses to `metrics.jsonl` as it trained; `minisora.training.log` reads them
+# back (`read_metrics`, and `series` for one field). Lines are the training loss (the mean since
+# the last log line), dots the held-out loss, both in nats per token. On the left, pre-training:
+# ChatGPT's and Sora's *next-token* losses can be compared directly (the same targets, the same
+# tokenizer), and Sora's masked-token (MLM) loss is drawn apart — it is a different task, restoring
+# the chosen tokens of the prefix. The dotted line is $\ln V$, the loss of a model that knows
+# nothing. On the right, fine-tuning: the loss on the answer tokens only. Look for the held-out dots
+# following the training line: when they stop falling while the line goes on, the model memorises.
+
+# %%
+COLOR = {"gpt": "tab:blue", "sora": "tab:orange"}
+NAME = {"gpt": "ChatGPT", "sora": "Sora"}
+fig, (ax_pre, ax_ft) = plt.subplots(1, 2, figsize=(8, 4.4))
+for model in ("gpt", "sora"):
+    pre, ft = log.read_metrics(work / model), log.read_metrics(work / f"{model}-chat")
+    ax_pre.plot(*zip(*log.series(pre, "next_loss")), color=COLOR[model], label=f"{NAME[model]} next-token")
+    ax_pre.plot(*zip(*log.series(pre, "val_next_loss")), "o", color=COLOR[model])
+    ax_ft.plot(*zip(*log.series(ft, "next_loss")), color=COLOR[model], label=f"{NAME[model]} answer tokens")
+    ax_ft.plot(*zip(*log.series(ft, "val_next_loss")), "o", color=COLOR[model])
+pre = log.read_metrics(work / "sora")
+ax_pre.plot(*zip(*log.series(pre, "mlm_loss")), "--", color=COLOR["sora"], label="Sora masked-token (MLM)")
+ax_pre.plot(*zip(*log.series(pre, "val_mlm_loss")), "s", color=COLOR["sora"], fillstyle="none")
+ax_pre.axhline(math.log(tok.vocab_size), color="gray", ls=":", label="ln V (knows nothing)")
+ax_pre.set_title("pre-training on the corpus")
+ax_ft.set_title("fine-tuning on the dialogues (answers)")
+for ax in (ax_pre, ax_ft):
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (nats / token)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)  # below: the curves stay clear
+fig.suptitle("Training (lines) and held-out (dots) loss of the four runs", fontsize=11)
+fig.tight_layout()
+show(fig, "07_losses.png")
 
 # %% [markdown]
 # ## Asking them
@@ -232,3 +271,40 @@ for label, pairs in (("seen", seen), ("unseen", unseen)):
 
 # %%
 print(f"The four runs stay in {work}; talk to one with:  minisora chat --run {work / 'gpt-chat'}")
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. **The step size at step $t$.** Write `learning_rate(t, lr, min_lr, warmup, steps)`, the
+#    schedule every run above used: $\alpha_t = \alpha\,(t + 1)/W$ while $t < W$ (the warm-up),
+#    then $\alpha_t = \alpha_\text{min} + \tfrac12(\alpha - \alpha_\text{min})(1 + \cos(\pi (t - W)/(N - W)))$,
+#    and $\alpha_\text{min}$ from step $N$ on. (With $W = 0$ there is no warm-up.) The check
+#    compares it with `minisora.training.optim.lr_schedule` at the first, last and middle steps of
+#    several schedules.
+# 2. **Adam's bias correction.** Write `adam_update(grads, b1, b2, eps)`: given the gradients
+#    $g_1 \dots g_t$ of one parameter (a list of numpy arrays), return Adam's step direction after
+#    the last one, $\hat m_t / (\sqrt{\hat v_t} + \epsilon)$, with $m_0 = v_0 = 0$,
+#    $m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t$, $v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2$ and the
+#    bias-corrected $\hat m_t = m_t / (1 - \beta_1^t)$, $\hat v_t = v_t / (1 - \beta_2^t)$. The check
+#    compares it with `optax.scale_by_adam`, the transformation `make_optimizer` chains for AdamW.
+#    (Why the correction: $m_1 = 0.1\,g_1$ without it — the first steps would be ten times too small
+#    when $\beta_1 = 0.9$, unless $\beta_2$ happens to shrink $\sqrt{v}$ by as much.)
+#
+# Solutions: `tutorials/solutions/ch07.py`.
+
+# %%
+from course import ch07
+
+
+def learning_rate(t, lr, min_lr, warmup, steps):
+    """α_t: linear warm-up over ``warmup`` steps, then a cosine from ``lr`` down to ``min_lr`` at ``steps``."""
+    raise NotImplementedError  # your code here
+
+
+def adam_update(grads, b1=0.9, b2=0.99, eps=1e-8):
+    """Adam's m̂_t / (√v̂_t + ε) after the gradients ``grads`` = [g_1, …, g_t] (numpy arrays of one shape)."""
+    raise NotImplementedError  # your code here
+
+
+ch07.check_learning_rate(learning_rate)
+ch07.check_adam_update(adam_update)

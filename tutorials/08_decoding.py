@@ -24,10 +24,12 @@
 
 # %%
 import inspect
-import os
 
+import jax
 import jax.numpy as jnp
+import matplotlib.pyplot as plt
 import numpy as np
+from course import QUICK, show
 from flax import nnx
 
 from minisora.config import ModelConfig, TrainConfig, config_from_preset
@@ -37,8 +39,6 @@ from minisora.tokenizer import N_SPECIAL
 from minisora.tools.bench import bench_decode
 from minisora.training.optim import make_optimizer
 from minisora.training.step import make_steps, split_model
-
-QUICK = os.environ.get("MINISORA_QUICK") == "1"
 
 # %% [markdown]
 # ## 1. A model that knows one thing
@@ -52,7 +52,7 @@ QUICK = os.environ.get("MINISORA_QUICK") == "1"
 # %%
 M = 12  # letters a..l
 LETTERS = "abcdefghijkl"
-show = lambda ids: "".join(LETTERS[i - N_SPECIAL] if N_SPECIAL <= i < N_SPECIAL + M else "·" for i in ids)
+letters = lambda ids: "".join(LETTERS[i - N_SPECIAL] if N_SPECIAL <= i < N_SPECIAL + M else "·" for i in ids)
 
 config = ModelConfig(family="gpt", vocab_size=N_SPECIAL + M, d_model=32, n_heads=2, n_layers=1, d_ff=64, max_len=64)
 model = create(config, seed=0)
@@ -86,8 +86,8 @@ print(f"after {tcfg.steps} steps the loss is {float(metrics['loss']):.4f} nats/t
 # %%
 prompt = [N_SPECIAL + i for i in range(3, 8)]  # "defgh"
 article = np.asarray(jnp.argmax(model(jnp.asarray([prompt])), axis=-1))[0].tolist()
-print("prompt            ", show(prompt))
-print("one pass + argmax ", show(article), "  <- the prompt shifted by one; one new letter")
+print("prompt            ", letters(prompt))
+print("one pass + argmax ", letters(article), "  <- the prompt shifted by one; one new letter")
 
 # %% [markdown]
 # Autoregressive decoding feeds every chosen token back. With greedy choice
@@ -97,7 +97,7 @@ print("one pass + argmax ", show(article), "  <- the prompt shifted by one; one 
 # %%
 graphdef, state = nnx.split(model)
 generated = decode.generate(graphdef, state, [prompt], config, max_new_tokens=20, temperature=0.0)[0]
-print("generated         ", show(prompt) + "|" + show(generated))
+print("generated         ", letters(prompt) + "|" + letters(generated))
 assert article[:-1] == prompt[1:]  # the one-pass output only echoes the prompt …
 assert generated[0] == article[-1]  # … and its single new token is generation's first
 assert generated == [N_SPECIAL + (8 + i) % M for i in range(20)]  # generation continues "ijklabcd…"
@@ -137,7 +137,52 @@ assert np.flatnonzero(np.isfinite(np.asarray(sampling.filter_logits(z, 5, 0.6)[0
 # %%
 for T in (0.0, 1.0, 3.0, 10.0):
     y = decode.generate(graphdef, state, [prompt], config, max_new_tokens=24, temperature=T, seed=0)[0]
-    print(f"T = {T:<4}  {show(y)}")
+    print(f"T = {T:<4}  {letters(y)}")
+
+# %% [markdown]
+# The same thing as numbers: the model's next-token distribution after `defgh`, $\mathrm{softmax}(z/T)$,
+# at four temperatures (left, log scale). At $T = 1$ nearly all the mass is on `i`; as $T$ grows the
+# other letters rise towards the uniform $1/V$. On the right, one of those distributions sorted, with
+# what the filters keep: top-k keeps the $k$ most likely tokens, top-p the smallest set whose mass
+# (the black line) reaches $p$ — both counted by `sampling.filter_logits`, as `decode` applies them;
+# together (top-k first, then top-p on what it left, renormalised) they keep the green bars.
+
+# %%
+z = model(jnp.asarray([prompt]))[0, -1]  # (V,) logits of the token after "defgh"
+names = [letters([i]) if N_SPECIAL <= i else str(i) for i in range(config.vocab_size)]  # special ids by number
+fig, (ax, ax_cut) = plt.subplots(1, 2, figsize=(8, 3.4))
+for T in (1.0, 2.0, 3.0, 10.0):
+    ax.plot(range(config.vocab_size), np.asarray(jax.nn.softmax(z / T)), "o-", ms=3, label=f"T = {T:g}")
+ax.axhline(1 / config.vocab_size, color="gray", ls=":", label="uniform 1/V")
+ax.set_yscale("log")
+ax.set_ylim(1e-6, 2)
+ax.set_xticks(range(config.vocab_size), names, fontsize=9)
+ax.set_xlabel("next token (0–8: special ids)")
+ax.set_ylabel("probability")
+ax.set_title("p(next | defgh) = softmax(z / T)")
+ax.legend(fontsize=9, loc="lower left", ncol=2)
+T_cut, k_cut, p_cut = 3.0, 5, 0.7
+z_T = z / T_cut
+order = np.argsort(-np.asarray(z_T))  # token ids, most likely first
+p_sorted = np.asarray(jax.nn.softmax(z_T))[order]
+kept_k = int(np.isfinite(sampling.filter_logits(z_T[None], k_cut, 1.0)).sum())  # top-k alone
+kept_p = int(np.isfinite(sampling.filter_logits(z_T[None], config.vocab_size, p_cut)).sum())  # top-p alone
+kept = int(np.isfinite(sampling.filter_logits(z_T[None], k_cut, p_cut)).sum())  # both: top-k, then top-p
+ranks = np.arange(1, config.vocab_size + 1)
+ax_cut.bar(ranks[:kept], p_sorted[:kept], color="tab:green", label=f"kept by both: {kept}")
+ax_cut.bar(ranks[kept:], p_sorted[kept:], color="tab:gray")
+ax_cut.step(ranks, np.cumsum(p_sorted), where="mid", color="black", label="cumulative mass")
+ax_cut.axvline(kept_k + 0.5, color="tab:red", ls="--", label=f"top-k = {k_cut} keeps {kept_k}")
+ax_cut.axvline(kept_p + 0.5, color="tab:purple", ls=":", label=f"top-p = {p_cut} keeps {kept_p}")
+ax_cut.axhline(p_cut, color="tab:purple", lw=0.8, alpha=0.5)
+ax_cut.set_xticks(ranks, [names[i] for i in order], fontsize=9)
+ax_cut.set_xlabel("tokens, most likely first")
+ax_cut.set_ylabel("probability")
+ax_cut.set_title(f"T = {T_cut:g}: what top-k and top-p keep")
+ax_cut.legend(fontsize=9, loc="center right")
+fig.tight_layout()
+show(fig, "08_next_token.png")
+assert kept_k == k_cut and 1 <= kept_p < config.vocab_size
 
 # %% [markdown]
 # ## 4. The loop: `prefill`, then `step` inside `lax.scan`
@@ -169,11 +214,11 @@ print(inspect.getsource(decode.scan_steps))
 
 # %%
 prompts = [prompt, [N_SPECIAL, N_SPECIAL + 1], [N_SPECIAL + i % M for i in range(11)]]
-for kw in (dict(temperature=0.0), dict(temperature=3.0, top_k=6, top_p=0.9, seed=1)):
+for kw in ({"temperature": 0.0}, {"temperature": 3.0, "top_k": 6, "top_p": 0.9, "seed": 1}):
     cached = decode.generate(graphdef, state, prompts, config, max_new_tokens=16, **kw)
     uncached = decode.generate(graphdef, state, prompts, config, max_new_tokens=16, cached=False, **kw)
     assert cached == uncached
-    print(kw, "cached == uncached:", [show(r) for r in cached])
+    print(kw, "cached == uncached:", [letters(r) for r in cached])
 
 # %% [markdown]
 # ## 5. The key/value cache grows; the LSTM state does not
@@ -197,6 +242,26 @@ baby = config_from_preset("gpt", "baby")
 per_token = 8 * baby.n_layers * baby.d_model + 1
 assert sizes["gpt"][1024] - sizes["gpt"][256] == (1024 - 256) * per_token
 assert sizes["sora"][64] == sizes["sora"][1024]
+
+# %% [markdown]
+# Drawn against the length (the prompt is 10 tokens; ChatGPT's cache is sized for prompt and
+# answer): a straight line of slope $8LC + 1$ bytes per token for ChatGPT, a flat one for Sora,
+# whose state — $(h, c)$ and the encoded 10-token prompt it attends over — is smaller than the
+# cache of a few tokens already.
+
+# %%
+lengths = [16, 128, 256, 512, 768, 1024]
+fig, ax = plt.subplots(figsize=(6, 3.4))
+for kind, label in (("gpt", "ChatGPT: key/value cache"), ("sora", "Sora: LSTM (h, c) + encoded prompt")):
+    cfg = config_from_preset(kind, "baby")
+    ax.plot(lengths, [state_bytes(cfg, 10, n) / 1024 for n in lengths], "o-", label=label)
+ax.set_xlabel("new tokens (after a 10-token prompt)")
+ax.set_ylabel("decoding state per sequence (KiB)")
+ax.set_title("Decoding state of the baby presets (float32)")
+ax.grid(alpha=0.3)
+ax.legend(fontsize=9)
+fig.tight_layout()
+show(fig, "08_state_bytes.png")
 
 # %% [markdown]
 # ## 6. Measured
@@ -232,3 +297,46 @@ for r in rows:
 # To try a trained run: `minisora generate --run RUN --prompt "..." --temperature 0.8
 # --top-k 40` streams text as it is decoded; `minisora chat --run RUN` talks to a
 # fine-tuned one (`/reset` forgets the conversation, `/quit` ends it).
+
+# %% [markdown]
+# ## Exercises
+#
+# Each function takes one row of the vocabulary as a numpy array.
+#
+# 1. **Top-k.** Write `top_k_filter(z, k)`: the logits `z` with every entry below the $k$-th
+#    largest set to $-\infty$ (so its probability is 0), the others unchanged. Tokens tied with the
+#    $k$-th largest stay: two equal logits are equally likely. Checked against
+#    `sampling.filter_logits(z, k, 1.0)`.
+# 2. **Top-p.** Write `nucleus(p, top_p)`: the ids of the tokens the nucleus keeps, for
+#    probabilities `p` — sort them most likely first and keep the smallest prefix whose mass reaches
+#    `top_p` (at least one token), plus any token tied with the last one kept. Checked against
+#    `sampling.filter_logits(log p, V, top_p)`, on the five-token example above and random ones.
+# 3. **Temperature.** Write `with_temperature(z, T)`: the probabilities $\mathrm{softmax}(z / T)$, and
+#    for $T = 0$ all the mass on the largest logit (greedy). It must work for logits like
+#    $[1000, 999, 990]$, where $e^{1000}$ overflows. Checked against `jax.nn.softmax` and
+#    `sampling.greedy`.
+#
+# Solutions: `tutorials/solutions/ch08.py`.
+
+# %%
+from course import ch08
+
+
+def top_k_filter(z, k):
+    """z with every logit below the k-th largest at -inf (ties with the k-th kept)."""
+    raise NotImplementedError  # your code here
+
+
+def nucleus(p, top_p):
+    """The ids of the tokens the top-p nucleus of the probabilities ``p`` keeps."""
+    raise NotImplementedError  # your code here
+
+
+def with_temperature(z, T):
+    """softmax(z / T); for T = 0 all the mass on the argmax."""
+    raise NotImplementedError  # your code here
+
+
+ch08.check_top_k_filter(top_k_filter)
+ch08.check_nucleus(nucleus)
+ch08.check_temperature(with_temperature)

@@ -27,30 +27,30 @@
 # on each of two cores.)
 
 # %%
-import os
 import re
 import time
 
 import jax
+from course import QUICK, show
 
 from minisora import parallel
 
 parallel.set_cpu_devices(8)  # 8 fake devices on this CPU; must come before any computation
 
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
-from flax import nnx  # noqa: E402
-from jax.sharding import NamedSharding  # noqa: E402
+import jax.numpy as jnp
+import matplotlib.pyplot as plt
+import numpy as np
+from flax import nnx
+from jax.sharding import NamedSharding
 
-from minisora.config import ModelConfig, TrainConfig, config_from_preset  # noqa: E402
-from minisora.nn import create  # noqa: E402
-from minisora.tokenizer import N_SPECIAL  # noqa: E402
-from minisora.tools import flops  # noqa: E402
-from minisora.training import batches  # noqa: E402
-from minisora.training.optim import make_optimizer  # noqa: E402
-from minisora.training.step import make_steps, objective, split_model  # noqa: E402
+from minisora.config import ModelConfig, TrainConfig, config_from_preset
+from minisora.nn import create
+from minisora.tokenizer import N_SPECIAL
+from minisora.tools import flops
+from minisora.training import batches
+from minisora.training.optim import make_optimizer
+from minisora.training.step import make_steps, objective, split_model
 
-QUICK = os.environ.get("MINISORA_QUICK") == "1"
 print(jax.device_count(), "devices:", jax.devices())
 
 # %% [markdown]
@@ -129,12 +129,45 @@ rows = parallel.sharding_table(sora, parallel.make_mesh("data=2,fsdp=2,model=2")
 print("\n".join(rows[:2] + [r for r in rows[2:] if not r.startswith("encoder/")]))  # the encoder is laid out like ChatGPT
 
 # %% [markdown]
+# The same rules as a picture: three of ChatGPT's matrices on the `data=2,fsdp=2,model=2` mesh,
+# each drawn as its (rows × columns) rectangle cut into the blocks the devices hold — the numbers
+# in a block are the ids of the devices that hold it (`NamedSharding.devices_indices_map`). Every
+# block is held twice: the two `data` replicas of a device keep the same piece. The token table
+# and $W_2$ split their rows over `model`, $W_{qkv}$ its columns; `fsdp` takes the other dimension.
+# %%
+mesh3 = parallel.make_mesh("data=2,fsdp=2,model=2")
+gpt_params = dict(jax.tree_util.tree_flatten_with_path(nnx.state(gpt, nnx.Param))[0])
+names = {"tok_embed/embedding": "token table E", "blocks/0/attn/qkv/kernel": "W_qkv (block 0)",
+         "blocks/0/fc2/kernel": "W_2 (block 0)"}
+fig, axes = plt.subplots(1, 3, figsize=(8, 3.2))
+for ax, (name, label) in zip(axes, names.items()):
+    x = next(v for p, v in gpt_params.items() if jax.tree_util.keystr(p, simple=True, separator="/").startswith(name))
+    spec = parallel.spec_for(name, x.shape, mesh3)
+    blocks = {}  # (row slice, column slice) -> the devices that hold that block
+    for device, (rows_, cols) in NamedSharding(mesh3, spec).devices_indices_map(x.shape).items():
+        key = (rows_.indices(x.shape[0])[:2], cols.indices(x.shape[1])[:2])
+        blocks.setdefault(key, []).append(device.id)
+    for k, ((r0, r1), (c0, c1)) in enumerate(sorted(blocks)):
+        ax.add_patch(plt.Rectangle((c0, r0), c1 - c0, r1 - r0, facecolor=f"C{k}", alpha=0.35, edgecolor="black"))
+        holders = " ".join(f"d{d}" for d in sorted(blocks[(r0, r1), (c0, c1)]))
+        ax.text((c0 + c1) / 2, (r0 + r1) / 2, holders, ha="center", va="center", fontsize=9)
+    ax.set_xlim(0, x.shape[1])
+    ax.set_ylim(x.shape[0], 0)  # row 0 at the top, as a matrix is written
+    ax.set_xlabel(f"columns ({x.shape[1]})")
+    ax.set_ylabel(f"rows ({x.shape[0]})")
+    ax.set_title(f"{label}\n{spec}", fontsize=10)
+fig.suptitle("Which devices hold which block (mesh data=2, fsdp=2, model=2)", fontsize=11)
+fig.tight_layout()
+show(fig, "09_shards.png")
+
+# %% [markdown]
 # ## What it buys: memory per device
 #
 # Training with AdamW keeps, per parameter, the float32 value θ and two moments m, v:
 # 12 bytes. For GPT-2 small (124 M parameters) that is 1.5 GB before any activation. We can
 # count what each device would hold without allocating anything: `nnx.eval_shape` builds the
 # model as shapes only, and `NamedSharding.shard_shape` says how big one device's piece is.
+
 
 # %%
 def bytes_per_device(config, spec: str) -> float:
@@ -157,6 +190,43 @@ assert per["data=8"] == total  # DP: every device holds everything
 assert abs(per["fsdp=8"] / total - 1 / 8) < 0.01  # FSDP: an eighth (LayerNorms and biases stay whole)
 
 # %% [markdown]
+# Split by kind of parameter, per device: under `model=8` the token table — GPT-2's largest
+# matrix — stays whole, while FSDP cuts every matrix by 8.
+
+# %%
+def group(path: str) -> str:
+    """The kind of parameter a path names (``blocks/3/attn/qkv/kernel`` -> attention)."""
+    for word, kind in (("embed", "embeddings"), ("attn", "attention"), ("fc", "MLP")):
+        if word in path:
+            return kind
+    return "LayerNorms"
+
+
+def bytes_by_group(config_params, spec: str) -> dict:
+    """float32 θ, m, v per device of the mesh ``spec``, by kind of parameter."""
+    out = dict.fromkeys(("embeddings", "attention", "MLP", "LayerNorms"), 0.0)
+    shards = parallel.shardings(config_params, parallel.make_mesh(spec), strict=True)
+    for (path, x), s in zip(jax.tree_util.tree_flatten_with_path(config_params)[0], jax.tree.leaves(shards)):
+        out[group(jax.tree_util.keystr(path, simple=True, separator="/"))] += 12 * np.prod(s.shard_shape(x.shape))
+    return out
+
+
+by_group = {spec: bytes_by_group(abstract, spec) for spec in per}
+assert all(abs(sum(g.values()) - per[spec]) < 1 for spec, g in by_group.items())  # the same totals as above
+fig, ax = plt.subplots(figsize=(6.5, 3.4))
+bottom = np.zeros(len(by_group))
+for kind in ("embeddings", "attention", "MLP", "LayerNorms"):
+    heights = np.array([g[kind] for g in by_group.values()]) / 2**30
+    ax.bar(list(by_group), heights, bottom=bottom, label=kind)
+    bottom += heights
+ax.set_xlabel("--mesh (8 devices)")
+ax.set_ylabel("θ, m, v per device (GiB)")
+ax.set_title("GPT-2 small under AdamW: memory of one device")
+ax.legend(fontsize=9)
+fig.tight_layout()
+show(fig, "09_memory.png")
+
+# %% [markdown]
 # (GPT-2's 50257-token vocabulary is not divisible by 8, so under `model=8` the token table
 # keeps its rows whole — `spec_for` drops an axis that does not divide a dimension rather
 # than pad — and TP saves less than FSDP here.)
@@ -173,7 +243,6 @@ small = ModelConfig(family="gpt", vocab_size=256, d_model=64, n_heads=4, n_layer
 cfg = TrainConfig(steps=10, batch_size=16, seq_len=32, warmup=0).resolved()
 ids = np.random.default_rng(0).integers(N_SPECIAL, 256, size=20_000).astype(np.int32)
 step_batch = batches.Batches("gpt", "text", ids, ids, batch_size=16, seq_len=32, vocab_size=256).sample(np.random.default_rng(0))
-
 
 def one_step(mesh=None):
     graphdef, params, rest = split_model(create(small, seed=0))
@@ -205,6 +274,7 @@ print(params_8["blocks"][0]["fc1"]["kernel"].sharding)
 # ## What the compiler inserted
 #
 # We wrote no communication. The compiled program has it; count the collectives in its text:
+
 
 # %%
 def collectives(compiled) -> dict:
@@ -260,6 +330,7 @@ logits_gap = float(jnp.max(jnp.abs(nnx.merge(graphdef16, params32, rest16)(b["x"
 print(f"loss float32 {float(loss32):.6f}, bfloat16 compute {float(loss16):.6f}; largest logit difference {logits_gap:.1e}")
 assert 0 < abs(float(loss16) - float(loss32)) / float(loss32) < 0.01
 assert all(x.dtype == jnp.float32 for x in jax.tree.leaves(params32))
+
 
 # %%
 def compile_seconds(n_layers: int, scan: bool) -> float:
@@ -407,3 +478,38 @@ for kind in ("TPU v5e", "TPU v6e", "H100"):
 #   Sora when batch rows are split ("data", "fsdp") (the loss is right, the MLM head's gradients
 #   are not); `parallel.batch_spec` splits them ("fsdp", "data") there, which is right and costs
 #   ~1.5× FLOPs. The tests would catch a regression.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. **One device's piece.** Write `shard_shape(shape, spec, mesh_shape)`: the shape of the block
+#    one device holds of an array of `shape` with the PartitionSpec `spec` (a tuple, one entry per
+#    dimension: `None`, an axis name, or a tuple of axis names split over together) on a mesh of
+#    axis sizes `mesh_shape` (a dict like `mesh.shape`). Assume the axes divide the dimensions.
+#    Then the bytes per device of a float32 parameter are `4 * prod(shard_shape(...))`. Checked
+#    against JAX's own `NamedSharding(mesh, P(*spec)).shard_shape(shape)`.
+# 2. **The data-parallel gradient.** Write `data_parallel_grad(grad_fn, params, x, y, n_devices)`:
+#    split the batch `(x, y)` into `n_devices` equal shards of consecutive rows, compute
+#    `grad_fn(params, x_shard, y_shard)` on each (what each device does), and combine them into the
+#    gradient of the loss on the whole batch — what the all-reduce gives every device. The check's
+#    loss is a mean over the rows, as minisora's losses are, and it compares your answer with
+#    `jax.grad` of the loss on the whole batch.
+#
+# Solutions: `tutorials/solutions/ch09.py`.
+
+# %%
+from course import ch09
+
+
+def shard_shape(shape, spec, mesh_shape):
+    """The shape one device holds of an array ``shape`` split as ``spec`` over a mesh ``mesh_shape``."""
+    raise NotImplementedError  # your code here
+
+
+def data_parallel_grad(grad_fn, params, x, y, n_devices):
+    """The whole batch's gradient from ``n_devices`` shards' gradients (equal shards of consecutive rows)."""
+    raise NotImplementedError  # your code here
+
+
+ch09.check_shard_shape(shard_shape)
+ch09.check_data_parallel_grad(data_parallel_grad)

@@ -30,14 +30,14 @@
 # %%
 import json
 import math
-import os
 import tempfile
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+from course import show
+
 from minisora.datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES
 from minisora.tools import compare, report
-
-QUICK = os.environ.get("MINISORA_QUICK") == "1"  # the quick compare is small either way
 
 # %% [markdown]
 # ## A fair fight: one size, one tokenizer, one budget
@@ -73,6 +73,18 @@ results = json.loads((out / "results.json").read_text(encoding="utf-8"))
 text = path.read_text(encoding="utf-8")
 print(text[: text.index("## 2.")])
 
+
+def show_figure(name: str):
+    """One of the PNG figures ``run_compare`` wrote into its folder, drawn here at its own size."""
+    image = plt.imread(out / name)
+    width = min(8.0, image.shape[1] / 120)  # inches: the report draws at 120 dpi; at most a notebook's width
+    fig = plt.figure(figsize=(width, width * image.shape[0] / image.shape[1]))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.imshow(image)
+    ax.axis("off")
+    show(fig, f"10_{name}")
+
+
 # %% [markdown]
 # ## Size and cost
 #
@@ -90,6 +102,13 @@ gpt_sb = results["per_seed"]["gpt"][0]["cost"]["state_bytes"]
 per_token = (gpt_sb["bytes"][1] - gpt_sb["bytes"][0]) / (gpt_sb["new_tokens"][1] - gpt_sb["new_tokens"][0])
 assert per_token == 2 * gpt_cfg.n_layers * gpt_cfg.d_model * 4 + 1
 assert len(set(results["per_seed"]["sora"][0]["cost"]["state_bytes"]["bytes"])) == 1
+
+# %% [markdown]
+# The report's `cost.png` draws those bytes against the generated length: a rising line for
+# ChatGPT's cache, a flat one for Sora's state.
+
+# %%
+show_figure("cost.png")
 
 # %% [markdown]
 # **FLOPs.** The *counted* figure adds $2mnk$ for every matrix product in the program of one
@@ -118,6 +137,15 @@ assert abs(c["gpt"]["flops_per_token_xla"] / c["gpt"]["flops_per_token_counted"]
 print(text[text.index("## 2."): text.index("## 4.")])
 
 # %% [markdown]
+# `lm.png`: the held-out next-token loss against the tokens each model has read, mean ± std over
+# seeds (the shaded band). `context.png`: the continuation loss for longer and longer prompts (left)
+# and its change from the shortest prompt (right): below zero, the older context helps.
+
+# %%
+show_figure("lm.png")
+show_figure("context.png")
+
+# %% [markdown]
 # Dialogue: after fine-tuning, each model answers the held-out test questions greedily; exact
 # match and token F1 (a Chinese character counts as one word) score them. The article's own
 # question 「我的账户为什么不能登录？」 is among the samples (it is in the training split, so it
@@ -126,6 +154,15 @@ print(text[text.index("## 2."): text.index("## 4.")])
 
 # %%
 print(text[text.index("## 4."):])
+
+# %% [markdown]
+# `dialogue.png` and `diversity.png`: the scores as bars, one per model, with the seeds' spread as
+# error bars. Bars whose error bars overlap are the "inconclusive" of the next section. (The quick
+# run's models are barely trained: their dialogue scores are at or near 0.)
+
+# %%
+show_figure("dialogue.png")
+show_figure("diversity.png")
 
 # %% [markdown]
 # ## How a verdict is reached
@@ -162,3 +199,40 @@ for row in report.judge_claims(results):
 
 # %%
 print(f"report and figures in {out}: {sorted(p.name for p in out.iterdir())}")
+
+# %% [markdown]
+# ## Exercises
+#
+# Both scores split a text into words with `minisora.tools.metrics.words` (lower case, no
+# punctuation, English words by spaces, each Chinese character a word of its own); use it too.
+#
+# 1. **distinct-n.** Write `distinct_n(samples, n)`: over *all* the samples together, the number of
+#    different $n$-grams divided by the number of $n$-grams ($0$ when there are none). An $n$-gram does
+#    not cross from one sample into the next. Checked against `metrics.distinct_n`.
+# 2. **Token F1.** Write `token_f1(prediction, reference)`: with $c$ the number of words the two share,
+#    counted with multiplicity (a word twice in both counts twice), $P = c/|\text{pred}|$,
+#    $R = c/|\text{ref}|$ and $F_1 = 2PR/(P + R)$; $0$ when they share nothing, and when either is
+#    empty, $1$ if both are and $0$ otherwise. Checked against `metrics.token_f1`, SQuAD's rule.
+#
+# Solutions: `tutorials/solutions/ch10.py`.
+
+# %%
+from course import ch10
+
+from minisora.tools.metrics import words
+
+print(words("Order 123 has shipped. 我的账户为什么不能登录？"))  # what the scores count as words
+
+
+def distinct_n(samples, n):
+    """|unique n-grams| / |n-grams| over all the samples (n-grams of ``words(sample)``)."""
+    raise NotImplementedError  # your code here
+
+
+def token_f1(prediction, reference):
+    """SQuAD's token F1 of two texts, words counted with multiplicity."""
+    raise NotImplementedError  # your code here
+
+
+ch10.check_distinct_n(distinct_n)
+ch10.check_token_f1(token_f1)

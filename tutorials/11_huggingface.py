@@ -32,7 +32,9 @@ import json
 import tempfile
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
+from course import show
 
 import minisora
 from minisora.datasets import ARTICLE_QUESTION, SHIPPED_CORPUS, SHIPPED_DIALOGUES
@@ -154,6 +156,43 @@ print("tokenizer:", back.tokenizer.kind, "| answer:", back.generate(ARTICLE_QUES
 assert back.generate(ARTICLE_QUESTION, temperature=0.0, max_new_tokens=50) == ours
 
 # %% [markdown]
+# How close "the same" is, logit by logit: every vocabulary entry at every position of the
+# question, minisora's run against the other implementations. On the left the points lie on the
+# diagonal; on the right, the size of each difference (log scale). `transformers` runs the same
+# arithmetic in another order (PyTorch's kernels), so its logits differ in the last float32 bits,
+# around $10^{-6}$ of logits of size ~10; the run imported back from the folder is minisora's own code on
+# the same numbers, so its difference is exactly 0 and has no bar on the right.
+
+# %%
+prompt_ids = dialogue_ids(run.tokenizer, messages)
+ours_logits = np.asarray(run.logits(prompt_ids))[0]  # (T, V)
+others = {"minisora, imported back": np.asarray(back.logits(prompt_ids))[0]}
+if transformers is not None:
+    others["transformers GPT2LMHeadModel"] = theirs_logits[0]
+fig, (ax, ax_diff) = plt.subplots(1, 2, figsize=(8, 3.4))
+for (label, logits), marker in zip(others.items(), ("o", "x")):
+    ax.plot(ours_logits.ravel(), logits.ravel(), marker, ms=2, alpha=0.4, label=label)
+    gap = np.abs(logits - ours_logits).ravel()
+    print(f"{label}: max |difference| {gap.max():.2e} over {gap.size:,} logits")
+    if gap.max() > 0:
+        ax_diff.hist(gap[gap > 0], bins=np.logspace(-9, -4, 40), alpha=0.6, label=label)
+lo, hi = ours_logits.min(), ours_logits.max()
+ax.plot([lo, hi], [lo, hi], "k:", lw=1, label="y = x")
+ax.set_xlabel("minisora logit")
+ax.set_ylabel("the other's logit")
+ax.set_title(f"all {ours_logits.size:,} logits of the question")
+ax.legend(fontsize=9, markerscale=4)
+ax_diff.set_xscale("log")
+ax_diff.set_xlabel("|difference| (logit units, log scale)")
+ax_diff.set_ylabel("logits")
+ax_diff.set_title("how far apart (non-zero differences)")
+if ax_diff.has_data():
+    ax_diff.legend(fontsize=9)
+fig.tight_layout()
+show(fig, "11_logits.png")
+assert np.array_equal(others["minisora, imported back"], ours_logits)  # the round trip loses nothing
+
+# %% [markdown]
 # A published GPT-2 comes in the same way. Saved once with `transformers` while online
 # (`AutoModelForCausalLM.from_pretrained("gpt2").save_pretrained("gpt2")` and the same for
 # `AutoTokenizer`), then, offline:
@@ -166,3 +205,39 @@ assert back.generate(ARTICLE_QUESTION, temperature=0.0, max_new_tokens=50) == ou
 # and the hand-written JAX decoder of chapters 5 and 8 writes English with OpenAI's weights
 # (`tests/tools/test_hf_import_tokenizer.py` checks that its text equals `transformers`'
 # text for a GPT-2 built there). A Sora exports its encoder only: `minisora export-hf` says so.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. **The name map.** Write `gpt2_name(path)`: the GPT-2 tensor name (after `transformer.`) of
+#    one of ChatGPT's parameters, given its path as a tuple — `("tok_embed", "embedding")` is
+#    `"wte.weight"`, `("blocks", 3, "attn", "qkv", "kernel")` is `"h.3.attn.c_attn.weight"`. The
+#    parts: `tok_embed` → `wte`, `pos_embed` → `wpe`, `ln_f` → `ln_f`; in block $i$ (`h.i.`),
+#    `ln1`/`ln2` → `ln_1`/`ln_2`, `attn/qkv` → `attn.c_attn`, `attn/out` → `attn.c_proj`,
+#    `fc1` → `mlp.c_fc`, `fc2` → `mlp.c_proj`; a `kernel`, `embedding` or LayerNorm `scale` is a
+#    `weight`, a `bias` a `bias`. Checked against every entry of `minisora.tools.hf.gpt2_table`.
+# 2. **BERT's three matrices.** Sora's encoder keeps $W_q, W_k, W_v$ fused in one `attn/qkv` kernel of
+#    shape (C, 3C), columns `[q | k | v]`, used as $x W$; BERT stores `query`, `key` and `value` apart,
+#    as PyTorch `nn.Linear` weights of shape (out, in), used as $x W^\top$. Write
+#    `split_qkv(kernel, bias)` -> a dict with the six arrays `"query.weight"`, `"query.bias"`,
+#    `"key.weight"`, … as BERT stores them. Checked against the tensors `hf.bert_to_hf` writes for a
+#    small Sora.
+#
+# Solutions: `tutorials/solutions/ch11.py`.
+
+# %%
+from course import ch11
+
+
+def gpt2_name(path):
+    """ChatGPT's parameter path (a tuple) -> its GPT-2 tensor name, without the "transformer." prefix."""
+    raise NotImplementedError  # your code here
+
+
+def split_qkv(kernel, bias):
+    """A fused (C, 3C) kernel and (3C,) bias -> BERT's query / key / value weights (out, in) and biases."""
+    raise NotImplementedError  # your code here
+
+
+ch11.check_gpt2_name(gpt2_name)
+ch11.check_split_qkv(split_qkv)

@@ -25,18 +25,17 @@
 # Shapes never change — S slots of `max_len` positions — so nothing recompiles while serving.
 
 # %%
-import os
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
+from course import QUICK, show
 from flax import nnx
 
 from minisora.config import ModelConfig
 from minisora.inference.decode import generate
 from minisora.inference.engine import Engine, Request
 from minisora.nn import create, state_bytes
-
-QUICK = os.environ.get("MINISORA_QUICK") == "1"
 
 # %% [markdown]
 # ## 1. A slot per request: what it holds
@@ -47,7 +46,7 @@ QUICK = os.environ.get("MINISORA_QUICK") == "1"
 # shapes the models really build:
 
 # %%
-shape = dict(vocab_size=500, d_model=64, n_heads=4, n_layers=2, d_ff=256, max_len=128, d_lstm=64)
+shape = {"vocab_size": 500, "d_model": 64, "n_heads": 4, "n_layers": 2, "d_ff": 256, "max_len": 128, "d_lstm": 64}
 for family in ("gpt", "sora"):
     config = ModelConfig(family=family, **shape)
     sizes = {n: state_bytes(config, 16, n) for n in (16, 48, 96)}
@@ -88,28 +87,26 @@ print("same tokens as alone:", all(outs[k] == alone[k] for k in range(8)))
 assert all(outs[k] == alone[k] for k in range(8))
 
 # %% [markdown]
-# Which request sat in which slot, step by step:
+# Which request sat in which slot, step by step (recorded after each engine step; every step gives
+# each live request `chunk = 4` tokens). Each coloured run is one request, `r0` … `r7` in the order
+# they arrived, from the step it was admitted. The white step after a run is the one in which that
+# request got its last tokens and left; the next waiting request takes the slot in the step after,
+# so no slot stays idle for longer than that while someone waits.
 
 # %%
-import matplotlib
-
-matplotlib.use(os.environ.get("MPLBACKEND", "Agg"))
-import matplotlib.pyplot as plt  # noqa: E402
-
 grid = np.array([[-1 if k is None else k for k in row] for row in timeline]).T  # (slots, steps)
 fig, ax = plt.subplots(figsize=(8, 2.2))
 ax.imshow(np.ma.masked_less(grid, 0), aspect="auto", cmap="tab10", interpolation="nearest")
 for s in range(grid.shape[0]):
     for t in range(grid.shape[1]):
         if grid[s, t] >= 0 and (t == 0 or grid[s, t - 1] != grid[s, t]):
-            ax.text(t, s, f"r{grid[s, t]}", va="center", fontsize=8)
+            ax.text(t, s, f"r{grid[s, t]}", va="center", fontsize=9)
 ax.set_xlabel("engine step")
 ax.set_ylabel("slot")
 ax.set_yticks(range(grid.shape[0]))
 ax.set_title("8 requests through 3 slots: a freed slot is taken at the next step")
 fig.tight_layout()
-fig.savefig("tutorials/12_slots.png", dpi=100)
-plt.show()
+show(fig, "12_slots.png")
 
 # %% [markdown]
 # **ChatGPT's slots are a ring.** Every slot writes its new token at the *same* cache index, so
@@ -143,12 +140,13 @@ for n, r in zip(clients, rates):
 fig, ax = plt.subplots(figsize=(5, 3))
 ax.plot(clients, rates, "o-")
 ax.set_xscale("log", base=2)
+ax.set_xticks(clients, [str(n) for n in clients])
 ax.set_xlabel("requests decoded together")
 ax.set_ylabel("generated tokens / s")
 ax.set_title(f"one engine, {max(clients)} slots, this machine")
+ax.grid(alpha=0.3)
 fig.tight_layout()
-fig.savefig("tutorials/12_throughput.png", dpi=100)
-plt.show()
+show(fig, "12_throughput.png")
 
 # %% [markdown]
 # ## 4. The path of a request
@@ -177,3 +175,39 @@ plt.show()
 #
 # `minisora bench serve --run RUN --clients 1 8 32` measures the whole path over real HTTP:
 # aggregate tokens/s, time to first token, time between tokens.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. **What one slot costs.** Write `slot_bytes(config)`: the bytes one ChatGPT slot adds to the
+#    engine's decoding state. A slot holds, for each of the $L$ layers, the keys and the values of
+#    `max_len` positions ($C$ numbers each, in the compute dtype: 4 bytes for `"float32"`, 2 for
+#    `"bfloat16"`), one `valid` flag per position (a bool, 1 byte) and its next position (`pos`,
+#    an int32); the write index is shared by all the slots. Checked against the arrays
+#    `minisora.nn.empty_slots` builds for 1, 2 and 3 slots.
+# 2. **The scheduler.** Write `admission_steps(lengths, slots, chunk)`: the engine step (0, 1, …) at
+#    which each request is admitted, for requests of `lengths[k]` tokens all submitted before step 0.
+#    At each step the engine first gives every free slot the next waiting request (first come,
+#    first served), which gets its first token right away; then one compiled call gives every live
+#    request `chunk` more tokens. A request leaves its slot in the step it gets its last token, and
+#    that slot takes a new request in the next step (a one-token answer too: it still holds its slot
+#    for the step it was admitted). Checked against the real `Engine` with a small random model.
+#
+# Solutions: `tutorials/solutions/ch12.py`.
+
+# %%
+from course import ch12
+
+
+def slot_bytes(config):
+    """Bytes of one ChatGPT decode slot of ``config``: keys, values, valid flags and its position."""
+    raise NotImplementedError  # your code here
+
+
+def admission_steps(lengths, slots, chunk):
+    """The engine step at which each request (all waiting at step 0, first come first served) gets a slot."""
+    raise NotImplementedError  # your code here
+
+
+ch12.check_slot_bytes(slot_bytes)
+ch12.check_admission_steps(admission_steps)

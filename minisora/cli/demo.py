@@ -1,4 +1,4 @@
-"""``minisora demo``: the whole pipeline on the shipped data, on a laptop CPU.
+"""``minisora demo``: the whole pipeline on the shipped data, on a laptop CPU: the first lesson.
 
 The demo is the commands a user would type, run one after another (each is
 printed first, so you can rerun any of them by hand):
@@ -6,7 +6,9 @@ printed first, so you can rerun any of them by hand):
 1. train a SentencePiece tokenizer on ``data/corpus.txt`` and show a tokenised sample;
 2. pre-train tiny versions of both models — ChatGPT and Sora — on the corpus;
 3. fine-tune both on the shipped question/answer dialogues;
-4. let both continue a prompt, and ask both the article's customer-service question.
+4. let both continue a prompt, and ask both the article's customer-service question;
+5. say how well each predicts held-out text (Sora's two losses apart), where the loss plots
+   are, and which chapter to open next.
 """
 
 from __future__ import annotations
@@ -19,10 +21,15 @@ from pathlib import Path
 from ..datasets import ARTICLE_QUESTION, SHIPPED_CORPUS, SHIPPED_DIALOGUES
 from ..errors import UserError
 from ..inference.run import load
+from ..training import log
 
-# (pre-training steps, fine-tuning steps, vocabulary size); full mode fits in ~5 CPU minutes.
-FULL = dict(pretrain_steps=500, finetune_steps=600, vocab_size=4000)
-QUICK = dict(pretrain_steps=8, finetune_steps=4, vocab_size=3000)
+NAME = {"gpt": "ChatGPT", "sora": "Sora"}
+# (pre-training steps per model, fine-tuning steps, vocabulary size); full mode fits in 5 quiet 2-core CPU minutes.
+FULL = dict(pretrain_steps={"gpt": 500, "sora": 500}, finetune_steps=600, vocab_size=4000)
+QUICK = dict(pretrain_steps={"gpt": 8, "sora": 8}, finetune_steps=4, vocab_size=3000)
+# Pre-training flags of the tiny models (peak learning rate, rows per step, tokens per row).
+PRETRAIN = {"gpt": ("--lr", "1e-3", "--batch-size", "16", "--seq-len", "128"),
+            "sora": ("--lr", "1e-3", "--batch-size", "16", "--seq-len", "128")}
 # Fine-tuning learning rate. These ~1M-parameter models learn 774 short dialogues far better at
 # 3e-3 than at the pre-training default of 1e-3 (measured, 300 steps: held-out answer loss
 # ChatGPT 0.97 -> 0.68, Sora 1.18 -> 0.52 nats/token); 600 steps bring both to the trained answer.
@@ -30,6 +37,10 @@ FINETUNE_LR = "3e-3"
 # ChatGPT packs dialogues into rows as long as its context (256 tokens, about eight dialogues),
 # so 8 rows a step see as many dialogues as Sora's 16 rows of one each.
 FINETUNE_BATCH = {"gpt": "8", "sora": "16"}
+# How the pre-trained models continue a prompt: a sentence opening the corpus has often, sampled
+# at a low temperature from the 20 likeliest tokens.
+PROMPT, SAMPLING = "On Monday morning,", ("--temperature", "0.5", "--top-k", "20")
+NEXT_CHAPTER = "tutorials/01_tokenization.py"
 
 
 def run_demo(out: str = "runs/demo", quick: bool = False, *, run) -> None:
@@ -56,16 +67,16 @@ def run_demo(out: str = "runs/demo", quick: bool = False, *, run) -> None:
          "--model-type", "unigram", "--out", str(tok_dir))
     _run("tokenizer", "encode", "--tokenizer", str(tok_dir), "--pieces", "--text", f"The customer asked: {ARTICLE_QUESTION}")
 
-    steps = str(settings["pretrain_steps"])
     for model in ("gpt", "sora"):
-        print(f"\n== 2. Pre-training {'ChatGPT' if model == 'gpt' else 'Sora'} (tiny preset)")
+        steps = str(settings["pretrain_steps"][model])
+        print(f"\n== 2. Pre-training {NAME[model]} (tiny preset)")
         _run("pretrain", "--model", model, "--preset", "tiny", "--corpus", str(SHIPPED_CORPUS),
-             "--tokenizer", str(tok_dir), "--out", str(out_dir / model), "--steps", steps,
+             "--tokenizer", str(tok_dir), "--out", str(out_dir / model), "--steps", steps, *PRETRAIN[model],
              "--eval-every", str(max(1, int(steps) // 4)), "--checkpoint-every", steps)
 
     ft_steps = str(settings["finetune_steps"])
     for model in ("gpt", "sora"):
-        print(f"\n== 3. Fine-tuning {'ChatGPT' if model == 'gpt' else 'Sora'} on the dialogues")
+        print(f"\n== 3. Fine-tuning {NAME[model]} on the dialogues")
         _run("finetune", "--from", str(out_dir / model), "--dialogues", str(SHIPPED_DIALOGUES["train"]),
              "--out", str(out_dir / f"{model}-chat"), "--steps", ft_steps,
              "--lr", FINETUNE_LR, "--batch-size", FINETUNE_BATCH[model],
@@ -73,12 +84,30 @@ def run_demo(out: str = "runs/demo", quick: bool = False, *, run) -> None:
 
     print("\n== 4. What they learned")
     for model in ("gpt", "sora"):
-        _run("generate", "--run", str(out_dir / model), "--prompt", "The weather", "--max-new-tokens", "40",
-             "--temperature", "0.8", "--top-k", "40", "--seed", "0")
+        _run("generate", "--run", str(out_dir / model), "--prompt", PROMPT, "--max-new-tokens", "40", *SAMPLING,
+             "--seed", "0")
     for model in ("gpt", "sora"):
         chat_run = load(out_dir / f"{model}-chat")
         answer = chat_run.generate(ARTICLE_QUESTION, max_new_tokens=40, temperature=0.0)
-        print(f"\n{'ChatGPT' if model == 'gpt' else 'Sora'}-chat, asked {ARTICLE_QUESTION}\n  -> {answer}")
+        print(f"\n{NAME[model]}-chat, asked {ARTICLE_QUESTION}\n  -> {answer}")
+
+    print("\n== 5. How well they predict held-out text")
+    print("(nats/token depend on the tokenizer; bits per byte of the text do not. Sora is trained on two "
+          "objectives, printed apart: next-token, its decoder's, and masked-token, its encoder's.)")
+    plots = []
+    for name in ("gpt", "sora", "gpt-chat", "sora-chat"):
+        e = log.newest_eval(out_dir / name)
+        family = name.split("-")[0]
+        what = "answers of the held-out dialogues" if name.endswith("-chat") else "the last 10 % of the corpus"
+        if e is not None:
+            print(f"  {NAME[family]}{'-chat' if name.endswith('-chat') else ''}, {what}: {log.describe_eval(e)}")
+        if (out_dir / name / "loss.png").exists():
+            plots.append(str(out_dir / name / "loss.png"))
 
     print(f"\ndemo finished in {time.perf_counter() - start:.0f} s; its runs are in {out_dir}/ "
           f"(try `minisora chat --run {out_dir}/gpt-chat`)")
+    if plots:
+        print("loss curves (training and held-out, per step): " + ", ".join(plots))
+    print(f"\nNext: open {NEXT_CHAPTER}, the first of twelve chapters that build all this piece by piece. "
+          "To read them as notebooks: pip install -e \".[notebooks]\", then jupytext --sync tutorials/[0-9]*.py "
+          "and jupyter lab tutorials/")

@@ -15,6 +15,9 @@ Both models are Flax NNX modules with the same three entry points:
     model.step(state, token)                  -> (logits, state)
     model.insert(state, one, row)             -> state with a prefilled one-row state in ``row``
 
+and ``attention_weights(model, *inputs)`` reads every layer's attention weights (for figures
+and tests; nothing is kept otherwise).
+
 ``prefill`` runs the prompt once and returns the logits of the first new token
 (shape (B, V)) with the decoding state; ``step`` feeds one token per row and
 returns the logits of the next one. Prompts are LEFT-padded: ``prompt_mask`` is
@@ -35,6 +38,7 @@ import jax
 from flax import nnx
 
 from ..config import ModelConfig
+from .attention import attention_weights as attention_weights  # re-exported: the one way to read attention
 from .gpt import ChatGPT
 from .sora import Sora
 

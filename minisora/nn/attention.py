@@ -64,6 +64,22 @@ def padding_mask(mask: jax.Array) -> jax.Array:
     return mask.astype(bool)[:, None, None, :]
 
 
+def attention_probs(q, k, mask=None):
+    """A = softmax(q kᵀ / √D, masked) for q (B, H, Tq, D), k (B, H, Tk, D) -> (B, H, Tq, Tk).
+
+    Any leading axes work the same way. ``mask`` (bool, True = attend) broadcasts to
+    (B, H, Tq, Tk); masked keys get weight 0. Computed in at least float32 whatever the
+    input dtype; each row sums to 1.
+    """
+    D = q.shape[-1]
+    q = q * jnp.asarray(1.0 / math.sqrt(D), q.dtype)  # scale the (smaller) query, not the scores
+    s = jnp.einsum("...qd,...kd->...qk", q, k)  # (B, H, Tq, Tk)
+    s = s.astype(jnp.promote_types(s.dtype, jnp.float32))
+    if mask is not None:
+        s = jnp.where(mask, s, jnp.finfo(s.dtype).min)
+    return jax.nn.softmax(s, axis=-1)  # (B, H, Tq, Tk), rows sum to 1
+
+
 def attention(q, k, v, mask=None, *, dropout=None, deterministic: bool = True):
     """softmax(q kᵀ / √D, masked) v for q (B, H, Tq, D), k and v (B, H, Tk, D) -> (B, H, Tq, D).
 
@@ -72,13 +88,7 @@ def attention(q, k, v, mask=None, *, dropout=None, deterministic: bool = True):
     optional ``nnx.Dropout`` applied to the attention weights (as GPT-2 and BERT do).
     Scores and softmax are computed in at least float32 whatever the input dtype.
     """
-    D = q.shape[-1]
-    q = q * jnp.asarray(1.0 / math.sqrt(D), q.dtype)  # scale the (smaller) query, not the scores
-    s = jnp.einsum("...qd,...kd->...qk", q, k)  # (B, H, Tq, Tk)
-    s = s.astype(jnp.promote_types(s.dtype, jnp.float32))
-    if mask is not None:
-        s = jnp.where(mask, s, jnp.finfo(s.dtype).min)
-    a = jax.nn.softmax(s, axis=-1).astype(v.dtype)  # (B, H, Tq, Tk), rows sum to 1
+    a = attention_probs(q, k, mask).astype(v.dtype)  # (B, H, Tq, Tk)
     if dropout is not None:
         a = dropout(a, deterministic=deterministic)
     return jnp.einsum("...qk,...kd->...qd", a, v)  # (B, H, Tq, D)
@@ -136,6 +146,7 @@ class MultiHeadAttention(nnx.Module):
         )
         self.attn_dropout = nnx.Dropout(dropout, rngs=rngs)
         self.out_dropout = nnx.Dropout(dropout, rngs=rngs)
+        self.keep_weights = False  # True only inside attention_weights(): A is not kept otherwise
 
     def heads(self, x):
         """x (B, T, C) -> q, k, v, each (B, H, T, D): one matmul, then heads to the front."""
@@ -153,7 +164,10 @@ class MultiHeadAttention(nnx.Module):
     def __call__(self, x, mask=None, *, deterministic: bool = True):
         """Self-attention over x (B, T, C) with a boolean mask broadcastable to (B, H, T, T)."""
         q, k, v = self.heads(x)
-        y = attention(q, k, v, mask, dropout=self.attn_dropout, deterministic=deterministic)
+        a = attention_probs(q, k, mask).astype(v.dtype)  # A_h (B, H, T, T)
+        if self.keep_weights:
+            self.sow(nnx.Intermediate, "weights", a)
+        y = jnp.einsum("...qk,...kd->...qd", self.attn_dropout(a, deterministic=deterministic), v)  # (B, H, T, D)
         return self.merge(y, deterministic=deterministic)
 
     def cached(self, x, cache: dict, index, mask=None, layer=None):
@@ -173,3 +187,38 @@ class MultiHeadAttention(nnx.Module):
         mask = None if mask is None else fold(jnp.broadcast_to(mask, (B, H, T, S)))  # (B·H, T, S)
         y = attention(fold(q), K.astype(q.dtype), V.astype(q.dtype), mask)  # (B·H, T, D)
         return self.merge(y.reshape(B, H, T, D)), cache
+
+
+def attention_weights(model: nnx.Module, *inputs, **options) -> dict:
+    """Run ``model(*inputs, **options)`` once and return the attention weights of every layer.
+
+        ChatGPT:  attention_weights(gpt, ids, mask=mask)          causal self-attention
+        Sora:     attention_weights(sora, src, src_mask, dec_in)  the encoder's, and the decoder's over the prompt
+
+    -> {path of the attention module: A (B, H, Tq, Tk)}, float32: ``"blocks/l/attn"`` for ChatGPT's
+    layers, ``"encoder/blocks/l/attn"`` for Sora's encoder and ``"cell"`` for its decoder, whose one
+    head has a row per decoder input (row t: the step that writes y_{t+1} from dec_in[t]) and a
+    column per prompt token. Each row sums to 1 over the keys it may see; masked keys get 0.
+
+    Only this call keeps the weights (each module's ``keep_weights`` is on for it alone, and the
+    values are collected with Flax's ``nnx.capture``): training and decoding never store a (T × T)
+    array per head. The model runs in eval mode (no dropout) and its outputs are unchanged.
+    """
+    keepers = [m for _, m in nnx.iter_modules(model) if hasattr(m, "keep_weights")]
+    for m in keepers:
+        m.keep_weights = True
+    try:
+        _, kept = nnx.capture(model, nnx.Intermediate)(*inputs, **options)
+    finally:
+        for m in keepers:
+            m.keep_weights = False
+    weights = {}
+    for path, value in nnx.to_flat_state(kept):
+        (a,) = value.get_value()  # sow keeps a tuple, one entry per call; each module runs once
+        module = path[:-1]  # the path ends with the name "weights"
+        if a.ndim == 5:  # scan_layers: one (N, B, H, Tq, Tk) stack for the N blocks -> one entry per block
+            at = module.index("blocks") + 1
+            weights.update({"/".join(map(str, module[:at] + (l,) + module[at:])): a[l] for l in range(len(a))})
+        else:
+            weights["/".join(map(str, module))] = a
+    return {name: a.astype(jnp.float32) for name, a in weights.items()}

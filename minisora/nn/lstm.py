@@ -52,8 +52,8 @@ class LSTMCell(nnx.Module):
         zeros = jnp.zeros((batch, self.d_hidden), dtype)
         return zeros, zeros
 
-    def __call__(self, carry, x_t):
-        h_prev, c_prev = carry  # (B, H) each
+    def gates(self, h_prev, x_t):
+        """The four gates of one step, i_t, f_t, g_t, o_t, each (B, H)."""
         z = self.x_gates(x_t) + self.h_gates(h_prev)  # (B, 4H): W x_t + U h_{t−1} + b, all four gates
         # gates and memory in (at least) float32: c_t accumulates over many steps, and a
         # bfloat16 memory (8 bits of mantissa) would round away small updates
@@ -63,6 +63,11 @@ class LSTMCell(nnx.Module):
         f_t = jax.nn.sigmoid(z_f)
         g_t = jnp.tanh(z_g)
         o_t = jax.nn.sigmoid(z_o)
+        return i_t, f_t, g_t, o_t
+
+    def __call__(self, carry, x_t):
+        h_prev, c_prev = carry  # (B, H) each
+        i_t, f_t, g_t, o_t = self.gates(h_prev, x_t)
         c_t = f_t * c_prev + i_t * g_t
         h_t = o_t * jnp.tanh(c_t)
         return (h_t, c_t), h_t
@@ -72,7 +77,7 @@ def unroll(cell, xs, carry=None):
     """Run ``cell`` over a sequence: xs (B, T, D) -> (ys (B, T, H), final carry).
 
     ``cell(carry, x_t) -> (carry, y_t)`` is any recurrent cell (this LSTM, Sora's attention
-    LSTM); ``carry`` defaults to the LSTM's (h_0, c_0) = (0, 0).
+    LSTM, whose y_t is a pair); ``carry`` defaults to the LSTM's (h_0, c_0) = (0, 0).
 
     Why ``lax.scan`` and not a Python ``for`` loop: under ``jit`` a Python loop is
     unrolled while tracing, so the compiled program holds T copies of the cell and
@@ -94,4 +99,4 @@ def unroll(cell, xs, carry=None):
 
     xs_tm = jnp.swapaxes(xs, 0, 1)  # (T, B, D): scan walks the leading axis
     (_, carry), ys = jax.lax.scan(body, (params, carry), xs_tm)
-    return jnp.swapaxes(ys, 0, 1), carry  # (B, T, H)
+    return jax.tree.map(lambda y: jnp.swapaxes(y, 0, 1), ys), carry  # (B, T, H); each array if y_t is a tuple

@@ -37,11 +37,12 @@ Choices, and why:
 
 The decoding state is constant-size: {h, c, h̃} of the LSTM plus the encoder
 outputs, their keys and the prompt mask; ``cache_len`` is accepted (the shared
-interface) and unused.
+interface) and unused. The cell returns α_t beside h̃_t; only ``attention_weights(sora, src,
+src_mask, dec_in)`` (attention.py) keeps them: ``["cell"]`` is (B, 1, T, S), row t the step
+that reads dec_in[t], column s the prompt token e_s.
 """
 
 from __future__ import annotations
-
 
 import jax.numpy as jnp
 from flax import nnx
@@ -49,7 +50,7 @@ from flax import nnx
 from ..config import ModelConfig
 from ..errors import UserError
 from ..tokenizer import BOS_ID
-from .attention import attention, padding_mask
+from .attention import attention_probs, padding_mask
 from .encoder import Encoder
 from .layers import layer_norm
 from .lstm import LSTMCell, unroll
@@ -62,14 +63,17 @@ class AttentionLSTMCell(nnx.Module):
         C, H, dtype = config.d_model, config.d_lstm, jnp.dtype(config.dtype)
         self.lstm = LSTMCell(2 * C, H, rngs=rngs, dtype=dtype)  # input [E y_{t−1} ; h̃_{t−1}]
         self.out = nnx.Linear(H + C, C, dtype=dtype, rngs=rngs)  # h̃_t = tanh(W_o [h_t ; ctx_t] + b_o)
+        self.keep_weights = False  # True only inside attention_weights(): Sora then keeps α (B, 1, T, S)
 
     def __call__(self, carry, e_t):
+        """-> (new carry, (h̃_t (B, C), α_t (B, S))): what the step writes and where on the prompt it looked."""
         h, c, h_tilde, enc, keys, enc_mask = carry  # the last three are the prompt: read, never changed
         (h_t, c_t), _ = self.lstm((h, c), jnp.concatenate([e_t, h_tilde], axis=-1))  # (B, H)
         # one-head attention: query h_t (B, 1, 1, H), keys (B, 1, S, H), values e_s (B, 1, S, C)
-        ctx_t = attention(h_t[:, None, None], keys[:, None], enc[:, None], padding_mask(enc_mask))[:, 0, 0]  # (B, C)
+        alpha_t = attention_probs(h_t[:, None, None], keys[:, None], padding_mask(enc_mask)).astype(enc.dtype)
+        ctx_t = jnp.einsum("...qk,...kd->...qd", alpha_t, enc[:, None])[:, 0, 0]  # (B, C): Σ_s α_{t,s} e_s
         h_tilde_t = jnp.tanh(self.out(jnp.concatenate([h_t, ctx_t], axis=-1)))  # (B, C)
-        return (h_t, c_t, h_tilde_t, enc, keys, enc_mask), h_tilde_t
+        return (h_t, c_t, h_tilde_t, enc, keys, enc_mask), (h_tilde_t, alpha_t[:, 0, 0])
 
 
 class Sora(nnx.Module):
@@ -123,7 +127,9 @@ class Sora(nnx.Module):
         mlm_logits = self.encoder.mlm_logits(enc)  # (B, S, V)
         e = self.dropout(self.ln_in(self.encoder.tok_embed(dec_in)), deterministic=deterministic)  # (B, T, C)
 
-        h_tilde, _ = unroll(self.cell, e, self._carry(self.start(enc, src_mask)))  # (B, T, C): one lax.scan
+        (h_tilde, alpha), _ = unroll(self.cell, e, self._carry(self.start(enc, src_mask)))  # (B, T, C), (B, T, S)
+        if self.cell.keep_weights:
+            self.cell.sow(nnx.Intermediate, "weights", alpha[:, None])  # (B, 1, T, S): one head over the prompt
         h_tilde = self.dropout(h_tilde, deterministic=deterministic)
         return mlm_logits, self.head(h_tilde)  # the (B, T, V) head runs once, outside the loop
 
@@ -152,5 +158,5 @@ class Sora(nnx.Module):
 
     def step(self, state: dict, token):
         """One token per row (B,) -> (logits (B, V) of the next token, new state)."""
-        carry, h_tilde_t = self.cell(self._carry(state), self.ln_in(self.encoder.tok_embed(token)))  # (B, C)
+        carry, (h_tilde_t, _) = self.cell(self._carry(state), self.ln_in(self.encoder.tok_embed(token)))  # (B, C)
         return self.head(h_tilde_t), self._state(carry)

@@ -12,8 +12,9 @@ What is measured, for every seed (report.py turns it into mean ± std and verdic
     cost        parameters; FLOPs per training token, counted from the train step's program
                 (Σ 2·m·n·k over its matrix products, scan bodies × their length) and from XLA's
                 cost analysis; training and decoding tokens/s; decode-state bytes vs length
-    language    held-out continuation loss L = −(1/C) Σ_t log p(y_t | prompt, y_<t) (nats/token)
-                and perplexity exp(L), at regular points of pre-training
+    language    held-out continuation loss L = −(1/C) Σ_t log p(y_t | prompt, y_<t) (nats/token),
+                perplexity exp(L), at regular points of pre-training, and bits per UTF-8 byte of
+                the continuations, Σ_t −log p / (ln 2 · bytes), which no tokenizer choice changes
     context     the same loss as a function of the prompt length P (same continuations for all P)
     dialogue    exact match and token F1 of greedy answers on the held-out test questions
     diversity   distinct-1/2 and the repeated 3-gram rate of samples at one temperature
@@ -48,7 +49,7 @@ from ..tokenizer import train_tokenizer
 from ..training import batches as batching
 from ..training import log
 from ..training.loop import compile_step, train
-from ..training.losses import perplexity
+from ..training.losses import bits_per_byte, perplexity, piece_bytes
 from ..training.rundir import read_config
 from .flops import jaxpr_flops, xla_flops
 from .measure import ContextSet, context_curve, dialogue_scores, diversity, eval_windows, state_bytes
@@ -206,6 +207,15 @@ def measure_pretrained(model, corpus: Corpus, cc: CompareConfig, seed: int, rows
     return {"context": context_curve(model, rows), "diversity": div, "cost": cost}
 
 
+def lm_record(tokens, val_loss, lm_rows: ContextSet, tok) -> dict:
+    """The language-modelling curve and its end: nats/token, perplexity, and bits per byte
+    = (mean loss · the C·K scored tokens) / (ln 2 · their UTF-8 bytes)."""
+    n_bytes, n_tokens = lm_rows.continuation_bytes(piece_bytes(tok)), lm_rows.cont.size
+    bpb = [bits_per_byte(v * n_tokens, n_bytes) for v in val_loss]
+    return {"tokens": tokens, "val_loss": val_loss, "val_bpb": bpb, "final_loss": val_loss[-1],
+            "final_ppl": float(perplexity(val_loss[-1])), "final_bpb": bpb[-1], "bytes": n_bytes}
+
+
 def run_one(config, corpus: Corpus, cc: CompareConfig, seed: int, rows: ContextSet, advance) -> dict:
     """Pre-train, measure, fine-tune and score one model of ``config`` with ``seed``."""
     start = time.perf_counter()
@@ -224,8 +234,7 @@ def run_one(config, corpus: Corpus, cc: CompareConfig, seed: int, rows: ContextS
     advance(f"{config.family} seed {seed}: answering the test questions")
     record["dialogue"] = dialogue_scores(model, corpus.tok, corpus.test_pairs, cc.answer_tokens)
     tokens, val_loss = [t * pre.tokens_per_step for t, _ in pre.evals], [v for _, v in pre.evals]
-    record["lm"] = {"tokens": tokens, "val_loss": val_loss, "final_loss": val_loss[-1],
-                    "final_ppl": float(perplexity(val_loss[-1]))}
+    record["lm"] = lm_record(tokens, val_loss, lm_rows, corpus.tok)
     record["cost"].update(params=nn.count_params(model), **step_flops(pre.traced, pre.compiled, pre.tokens_per_step),
                           train_tokens_per_s=pre.steps * pre.tokens_per_step / max(pre.train_s, 1e-9),
                           compile_s=pre.compile_s + fine.compile_s, pretrain_s=pre.train_s,
@@ -412,7 +421,7 @@ def _measure_run(pre, run, corpus: Corpus, cc: CompareConfig, rows: ContextSet) 
     record = measure_pretrained(model, corpus, cc, t.get("seed", 0), rows)
     loss = rows.only(cc.lm_length()).losses(model)[0]
     tokens = pre.step * t.get("batch_size", 0) * t.get("seq_len", 0)
-    record["lm"] = {"tokens": [tokens], "val_loss": [loss], "final_loss": loss, "final_ppl": float(perplexity(loss))}
+    record["lm"] = lm_record([tokens], [loss], rows.only(cc.lm_length()), corpus.tok)
     tcfg = TrainConfig.from_dict({**t, "kind": "text"}) if t else _pretrain_config(cc, 0)
     batches = text_batches(pre.config, corpus, dataclasses.replace(cc, batch_size=tcfg.batch_size, seq_len=tcfg.seq_len,
                                                                      prefix_len=tcfg.encoder_len))

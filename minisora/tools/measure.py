@@ -85,6 +85,12 @@ class ContextSet:
         rows = slice(i * K, (i + 1) * K)
         return ContextSet([P], self.prompt[rows, -P:], self.mask[rows, -P:], self.cont[rows])
 
+    def continuation_bytes(self, token_bytes) -> int:
+        """UTF-8 bytes of the scored continuations of one prompt length (the same for every P),
+        ``token_bytes`` (V,) from ``training.losses.piece_bytes``: the denominator of bits per byte."""
+        K = len(self.cont) // len(self.prompt_lengths)
+        return int(np.asarray(token_bytes)[self.cont[:K]].sum())
+
     def losses(self, model) -> list[float]:
         """Mean continuation loss (nats/token) at each prompt length."""
         graphdef, state = nnx.split(model)

@@ -289,6 +289,8 @@ def write_report(results: dict, out_dir) -> Path:
     # 2. language modelling
     lm = [("final validation loss (nats/token)", ("lm", "final_loss")),
           ("final validation perplexity", ("lm", "final_ppl"))]
+    if all("final_bpb" in r["lm"] for m in MODELS for r in results["per_seed"][m]):  # results written before have none
+        lm.append(("final validation bits per byte", ("lm", "final_bpb")))
     parts += [
         "## 2. Language modelling",
         "*Method.* Validation loss = mean cross-entropy (nats/token) of the "
@@ -296,7 +298,9 @@ def write_report(results: dict, out_dir) -> Path:
         "held-out last 10 % of the corpus, at regular points of pre-training; perplexity = exp(loss). "
         "The same question for both models: ChatGPT reads prompt + continuation causally, Sora's encoder "
         "reads the prompt and its LSTM decoder the continuation (teacher-forced). Sora's MLM loss is not "
-        "part of it. The x axis counts the tokens each model read.",
+        "part of it. Bits per byte = the continuations' summed loss / (ln 2 · their UTF-8 bytes): the same "
+        "question in a unit no tokenizer changes (a piece's bytes are its text's, a special token has none). "
+        "The x axis counts the tokens each model read.",
         _table(header, _metric_rows(results, lm)),
         f"![validation loss]({figure_lm(results, out / 'lm.png')})",
     ]

@@ -179,12 +179,14 @@ class Batches:
     ``kind`` is ``"text"`` (pre-training on token ids) or ``"dialogue"`` (fine-tuning on
     (question ids, answer ids) pairs); ``family`` is ``"gpt"`` or ``"sora"``. ``seq_len`` is
     the number of tokens a row trains on: ChatGPT's window; for Sora, encoder prefix
-    (``prefix_len``, default half) + decoder continuation.
+    (``prefix_len``, default half) + decoder continuation. ``token_bytes`` (V,): the UTF-8 bytes
+    each id spells (``losses.piece_bytes``), for the held-out bits per byte; None: not measured.
     """
 
     def __init__(self, family: str, kind: str, train, val, *, batch_size: int, seq_len: int,
-                 vocab_size: int, prefix_len: int | None = None):
+                 vocab_size: int, prefix_len: int | None = None, token_bytes=None):
         self.family, self.kind, self.train, self.val = family, kind, train, val
+        self.token_bytes = None if token_bytes is None else np.asarray(token_bytes, np.int64)
         self.B, self.T, self.V = batch_size, seq_len, vocab_size
         self.S = seq_len // 2 if prefix_len is None else prefix_len  # Sora's encoder length
         # dialogues per training row at most: ChatGPT packs short ones together, Sora takes one
@@ -230,3 +232,9 @@ class Batches:
 
     def tokens_per_batch(self) -> int:
         return self.B * self.T
+
+    def target_bytes(self, batch: dict) -> int:
+        """UTF-8 bytes of the text a batch's counted targets spell: Σ_t w_t · bytes(y_t) (the next-token
+        targets; Sora's decoder, not its MLM). The text of a window cut mid-word starts with the
+        piece the model predicted, "▁word" with its space (see losses.piece_bytes)."""
+        return int(np.sum(self.token_bytes[batch["y"]] * batch["w"]))

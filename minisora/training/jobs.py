@@ -28,6 +28,7 @@ from ..tokenizer import (
 from . import batches as batching
 from . import log, rundir
 from .loop import TrainResult, train
+from .losses import piece_bytes
 
 
 def sha256(path) -> str:
@@ -94,7 +95,8 @@ def pretrain(corpus, out, model_config: ModelConfig, train_config: TrainConfig, 
                 "use a longer corpus or a smaller --seq-len."
             )
     batches = batching.Batches(model_config.family, "text", train_ids, val_ids, batch_size=cfg.batch_size,
-                               seq_len=cfg.seq_len, vocab_size=model_config.vocab_size, prefix_len=cfg.prefix_len)
+                               seq_len=cfg.seq_len, vocab_size=model_config.vocab_size, prefix_len=cfg.prefix_len,
+                               token_bytes=piece_bytes(tok))
     if not resume and parallel.is_main_process():
         rundir.write_config(out, model_config, cfg, {"corpus": str(corpus), "sha256": sha256(corpus)})
     model = create(model_config, seed=cfg.seed)
@@ -154,7 +156,8 @@ def finetune(source, dialogues, out, train_config: TrainConfig, *, validation=No
             data.update(validation=str(validation), validation_sha256=sha256(validation))
         rundir.write_config(out, config, cfg, data)
     batches = batching.Batches(config.family, "dialogue", train_pairs, val_pairs, batch_size=cfg.batch_size,
-                               seq_len=cfg.seq_len, vocab_size=config.vocab_size, prefix_len=cfg.prefix_len)
+                               seq_len=cfg.seq_len, vocab_size=config.vocab_size, prefix_len=cfg.prefix_len,
+                               token_bytes=piece_bytes(tok))
     if not quiet:
         print(f"fine-tuning {source} (step {step}) on {n_dialogues(len(train_pairs))} of {dialogues}; "
               f"held out: {held_out} -> {out}")

@@ -5,9 +5,9 @@
         θ, opt_state, metrics_t = train_step(θ, opt_state, batch_t, t)     one compiled program
 
 With a run directory the loop also logs (metrics.jsonl every ``log_every`` steps, held-out
-losses every ``eval_every``, each also printed), checkpoints every ``checkpoint_every`` steps (θ, optimizer state,
-the generator's state: a resumed run is the same computation as an uninterrupted one), plots
-the loss curve, and stops cleanly on Ctrl-C. Without one (``run_dir=None``) it only trains:
+losses and bits per byte every ``eval_every``, each also printed), checkpoints every
+``checkpoint_every`` steps (θ, optimizer state, the generator's state: a resumed run is the same
+computation as an uninterrupted one), plots the loss curves, and stops cleanly on Ctrl-C. Without one (``run_dir=None``) it only trains:
 what ``compare`` and ``bench`` need, with a per-step hook, evaluation points and timings.
 """
 
@@ -30,6 +30,7 @@ from ..config import TrainConfig
 from ..errors import UserError
 from . import batches as batching
 from . import checkpoint, log
+from .losses import bits_per_byte
 from .optim import make_optimizer
 from .profile import StepProfiler
 from .step import make_steps, split_model
@@ -92,16 +93,27 @@ def mean_metrics(pending: list[dict]) -> dict:
     return out
 
 
-def evaluate(eval_step, params, rest, eval_set: list[dict]) -> dict:
-    """Held-out losses, each weighted by its number of target tokens."""
+def evaluate(eval_step, params, rest, eval_set: list[dict], n_bytes: int | None = None) -> dict:
+    """Held-out losses, each weighted by its number of target tokens.
+
+    -> ``val_next_loss`` (nats/token) and ``val_ppl`` = exp of it; Sora's pre-training also
+    ``val_mlm_loss`` and ``val_mlm_ppl`` (its masked tokens); ``val_loss`` = the training objective
+    (their sum for Sora, the next-token loss otherwise). With ``n_bytes`` (the UTF-8 bytes the
+    next-token targets spell, Batches.target_bytes), ``val_bpb`` = Σ_t −log p_t / (ln 2 · n_bytes).
+    """
     parts = jax.device_get([eval_step(params, rest, b) for b in eval_set])
-    out = {}
+    out, nats = {}, {}
     for name in ("next", "mlm"):
         if f"{name}_loss" in parts[0]:
             n = np.array([p[f"{name}_n"] for p in parts], np.float64)
-            out[f"val_{name}_loss"] = float(np.sum(n * [p[f"{name}_loss"] for p in parts]) / max(n.sum(), 1))
+            nats[name] = float(np.sum(n * [p[f"{name}_loss"] for p in parts]))  # Σ_t −log p_t over the targets
+            out[f"val_{name}_loss"] = nats[name] / max(n.sum(), 1)
     out["val_loss"] = out["val_next_loss"] + out.get("val_mlm_loss", 0.0)
     out["val_ppl"] = math.exp(min(out["val_next_loss"], 700.0))
+    if "val_mlm_loss" in out:
+        out["val_mlm_ppl"] = math.exp(min(out["val_mlm_loss"], 700.0))
+    if n_bytes:
+        out["val_bpb"], out["val_bytes"] = bits_per_byte(nats["next"], n_bytes), int(n_bytes)
     return out
 
 
@@ -180,7 +192,9 @@ def train(model, batches: batching.Batches, cfg: TrainConfig, run_dir=None, *, r
     if mesh is None:  # committed to a device like restored and updated arrays, so a resumed run reuses the same program
         params, opt_state, rest = jax.device_put((params, opt_state, rest), jax.devices()[0])
     train_step, eval_step = make_steps(graphdef, cfg, shardings)
-    eval_set = [place(b) for b in batches.eval_batches(cfg.eval_batches, cfg.seed)] if files else []
+    held_out = batches.eval_batches(cfg.eval_batches, cfg.seed) if files else []
+    eval_bytes = sum(batches.target_bytes(b) for b in held_out) if batches.token_bytes is not None else None
+    eval_set = [place(b) for b in held_out]
     sync_at = set(eval_at) | {cfg.steps}
 
     batch = place(batches.sample(rng)) if start < cfg.steps else None
@@ -212,7 +226,7 @@ def train(model, batches: batching.Batches, cfg: TrainConfig, run_dir=None, *, r
         check_finite(m.values(), step - len(pending) + 1, step)
         m["tokens_per_s"] = len(pending) * result.tokens_per_step / (time.perf_counter() - t_log)
         log.append_metrics(run_dir, {"step": step, **m})
-        bar.update(task, loss=m["loss"], tps=m["tokens_per_s"])
+        bar.update(task, loss=log.bar_losses(m), tps=m["tokens_per_s"])
         pending = []
 
     def save(step):
@@ -223,7 +237,7 @@ def train(model, batches: batching.Batches, cfg: TrainConfig, run_dir=None, *, r
 
     try:
         with _StopRequest() as stop, log.progress_bar(quiet or not files or not parallel.is_main_process()) as bar:
-            task = bar.add_task(cfg.kind, total=cfg.steps, completed=start, loss=float("nan"), tps=0.0)
+            task = bar.add_task(cfg.kind, total=cfg.steps, completed=start, loss="loss …", tps=0.0)
             for t in range(start, cfg.steps):
                 profiler.step(t, params)
                 if t > start:
@@ -240,7 +254,7 @@ def train(model, batches: batching.Batches, cfg: TrainConfig, run_dir=None, *, r
                         flush(done)
                         result.timeline.append((done, clock()))
                     if done % cfg.eval_every == 0 or last:
-                        record = {"step": done, **evaluate(eval_step, params, rest, eval_set)}
+                        record = {"step": done, **evaluate(eval_step, params, rest, eval_set, eval_bytes)}
                         log.append_metrics(run_dir, record)
                         if not quiet and parallel.is_main_process():
                             print(log.eval_line(record))  # as it comes, not only the last

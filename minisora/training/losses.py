@@ -22,14 +22,21 @@ Nats per token depend on the tokenizer (a char model predicts many easy tokens, 
 model fewer, harder ones). Bits per UTF-8 byte of the predicted text do not:
 
     bpb = (Σ_t −log p_t) / (ln 2 · bytes),   bytes = len(text of the predicted tokens in UTF-8)
+
+The bytes are counted piece by piece (``piece_bytes``) rather than by decoding the targets: the
+two agree on whole text, but a window cut from the corpus may start or end inside a character
+spelled by byte fallback, whose lone bytes a decoder turns into "�" (3 bytes), and the special
+tokens a target row holds (</s>, padding) are no text at all.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 
 def token_nll(logits, targets):
@@ -78,3 +85,25 @@ def bits_per_byte(total_nats: float, n_bytes: int) -> float:
     if n_bytes <= 0:
         raise ValueError("bits per byte needs the text's byte count (> 0)")
     return float(total_nats) / (math.log(2.0) * n_bytes)
+
+
+_BYTE_PIECE = re.compile(r"<0x[0-9A-F]{2}>")  # SentencePiece's byte fallback: one raw byte each
+
+
+def piece_bytes(tok) -> np.ndarray:
+    """The UTF-8 bytes each id of a SentencePiece tokenizer spells -> (V,) int64, the denominator of bpb.
+
+    A piece's bytes are those of its text, with SentencePiece's "▁" counted as the one space byte
+    it stands for ("▁the" = 4); a byte-fallback piece <0xE4> is 1 byte; the special ids (<pad>,
+    <unk>, <s>, </s>, [MASK], …, <user>, <assistant>) are 0: they are no text. So for any text s,
+    Σ_t bytes[encode(s)_t] = len(s.encode("utf-8")), whatever the tokenizer (char, unigram, bpe).
+    """
+    if getattr(tok, "kind", None) != "SentencePiece":
+        raise ValueError("piece_bytes counts SentencePiece pieces (minisora's own tokenizers)")
+    special = {i for i in tok.special_ids().values() if i is not None}
+    out = np.zeros(tok.vocab_size, np.int64)
+    for i in range(tok.vocab_size):
+        piece = tok.id_to_piece(i)
+        if i not in special:
+            out[i] = 1 if _BYTE_PIECE.fullmatch(piece) else len(piece.replace("\u2581", " ").encode("utf-8"))
+    return out

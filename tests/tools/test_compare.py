@@ -155,7 +155,8 @@ def _fake_results(n_seeds=3):
                           train_tokens_per_s=8000 + rng.normal(0, 100), decode_tokens_per_s=3000 + rng.normal(0, 50), wall_s=60.0,
                           state_bytes=dict(new_tokens=[16, 64], bytes=[100, 400] if m == "gpt" else [50, 50]),
                           state_bytes_max=400 if m == "gpt" else 50),
-                lm=dict(tokens=[1000, 2000], val_loss=[6.0, base], final_loss=base, final_ppl=math.exp(base)),
+                lm=dict(tokens=[1000, 2000], val_loss=[6.0, base], final_loss=base, final_ppl=math.exp(base),
+                        final_bpb=base / 3),
                 context=dict(prompt_len=[16, 32, 64, 128], loss=loss, long_loss=loss[-1], gain=loss[0] - loss[-1]),
                 dialogue=dict(em=0.1, f1=0.4 + rng.normal(0, 0.01),
                               samples=[dict(question=ARTICLE_QUESTION, reference="请重置密码。", answer="a|b")] * 5),
@@ -185,6 +186,37 @@ def test_report_from_synthetic_results(tmp_path):
     verdicts = [r["verdict"] for r in report.judge_claims(_fake_results())]
     assert verdicts == ["refuted", "supported", "supported"]
     assert "a\\|b" in text  # a "|" in an answer must not break the table
+    (row,) = [ln for ln in text.splitlines() if ln.startswith("| final validation bits per byte |")]
+    results = _fake_results()
+    for m in ("sora", "gpt"):
+        assert report.fmt(*report.mean_std([r["lm"]["final_bpb"] for r in results["per_seed"][m]])) in row
+
+
+def test_report_of_results_without_bits_per_byte(tmp_path):
+    # results.json written before bits per byte was measured still make a report, without that row
+    results = _fake_results()
+    for runs in results["per_seed"].values():
+        for r in runs:
+            del r["lm"]["final_bpb"]
+    text = report.write_report(results, tmp_path).read_text(encoding="utf-8")
+    assert "## 2. Language modelling" in text and "bits per byte |" not in text
+
+
+def test_lm_record_bits_per_byte_by_hand():
+    from minisora.tokenizer import train_tokenizer
+
+    text = "The cat sat on the mat. 客服说请稍后再试。 " * 8
+    tok = train_tokenizer([text], vocab_size=200, model_type="char", from_text=True)
+    ids = np.asarray(tok.encode(text), np.int32)
+    assert len(ids) == len(text)  # one id per character: the continuation's text is a slice of the text
+    windows = measure.eval_windows(ids, 3, 8, 5)  # 3 windows of 8 prompt + 5 continuation ids
+    rows = measure.ContextSet.build(windows, [4, 8], 5)
+    starts = np.linspace(0, len(ids) - 13, 3).astype(int)  # where eval_windows took them
+    n_bytes = sum(len(text[s + 8 : s + 13].encode("utf-8")) for s in starts)
+    lm = compare.lm_record([100, 200], [2.0, 1.5], rows.only(8), tok)
+    assert lm["bytes"] == n_bytes > 15  # the Chinese characters are 3 bytes each
+    assert lm["final_bpb"] == pytest.approx(1.5 * 15 / (math.log(2) * n_bytes))
+    assert lm["val_bpb"][0] == pytest.approx(2.0 * 15 / (math.log(2) * n_bytes))
 
 
 def test_bad_settings_are_one_sentence(tmp_path):
@@ -218,4 +250,5 @@ def test_quick_compare_writes_every_section(tmp_path):
         assert len(runs) == len(results["setup"]["seeds"])
         assert all(r["pretrain_tokens"] == results["setup"]["pretrain_tokens"] for r in runs)  # same budget
         assert all(math.isfinite(v) for r in runs for v in r["context"]["loss"] + r["lm"]["val_loss"])
+        assert all(0 < r["lm"]["final_bpb"] < r["lm"]["final_loss"] for r in runs)  # tokens of several bytes
     assert len(report.judge_claims(results)) == 3
