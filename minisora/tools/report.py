@@ -123,17 +123,17 @@ def judge_claims(results: dict) -> list[dict]:
 # --- figures -------------------------------------------------------------------------------
 
 
-def _plt():
-    import matplotlib
+def _subplots(*grid, figsize):
+    """A figure that is only saved: matplotlib's Figure, not pyplot, so the backend of whoever
+    called (a notebook's inline one, say) is left as it was."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")  # files only, no window
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(*grid)
 
 
 def _axes():
-    fig, ax = _plt().subplots(figsize=(6.4, 4.2))
+    fig, ax = _subplots(figsize=(6.4, 4.2))
     return fig, ax
 
 
@@ -149,7 +149,6 @@ def _finish(fig, ax, path: Path, xlabel: str | None, ylabel: str, title: str) ->
         return ""
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    _plt().close(fig)
     return path.name
 
 
@@ -193,7 +192,7 @@ def figure_lm(results: dict, path: Path) -> str:
 def figure_context(results: dict, path: Path) -> str:
     """Left: the loss itself; right: its change from the shortest prompt (< 0 = the model uses
     the older context), which stays readable when the two models' losses are far apart."""
-    fig, (ax, ax_gain) = _plt().subplots(1, 2, figsize=(10, 4.2))
+    fig, (ax, ax_gain) = _subplots(1, 2, figsize=(10, 4.2))
     for m in MODELS:
         x, mean, std = curve_stats(results, m, ("context", "prompt_len"), ("context", "loss"))
         _band(ax, x, mean, std, m)

@@ -94,10 +94,7 @@ def plot_loss(run_dir, quiet: bool = False) -> Path | None:
     Without matplotlib, say so once per process and return None."""
     global _said_no_matplotlib
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # files only, no window
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure  # not pyplot: the caller's backend (a notebook's) stays as it was
     except ImportError:
         if not quiet and not _said_no_matplotlib:
             print("matplotlib is not installed: skipping loss.png (pip install matplotlib; minisora needs it).")
@@ -105,7 +102,8 @@ def plot_loss(run_dir, quiet: bool = False) -> Path | None:
         return None
     records = read_metrics(run_dir)
     bpb = series(records, "val_bpb")
-    fig, axes = plt.subplots(1, 2 if bpb else 1, figsize=(9, 3.6) if bpb else (6, 3.6), squeeze=False)
+    fig = Figure(figsize=(9, 3.6) if bpb else (6, 3.6))
+    axes = fig.subplots(1, 2 if bpb else 1, squeeze=False)
     ax = axes[0, 0]
     two = any("mlm_loss" in m or "val_mlm_loss" in m for m in records)  # Sora's pre-training
     next_name = "next-token" if two else "loss"
@@ -132,7 +130,6 @@ def plot_loss(run_dir, quiet: bool = False) -> Path | None:
     out = Path(run_dir) / "loss.png"
     fig.tight_layout()
     fig.savefig(out, dpi=100)
-    plt.close(fig)
     return out
 
 
