@@ -235,3 +235,56 @@ assert generated[0] == int(article_style[-1])  # they agree only on the first ne
 stacked = nnx.eval_shape(lambda: ChatGPT(config.replace(scan_layers=True), rngs=nnx.Rngs(0)))
 print("scan_layers: MLP W_1 of all blocks", stacked.blocks.fc1.kernel.shape, "  (N, C, 4C)")
 print("plain:       MLP W_1 of block 0   ", model.blocks[0].fc1.kernel.shape)
+
+# %% [markdown]
+# ## What a trained decoder looks at
+#
+# The causal mask is a rule; what each head does inside it is learned. Let us train this
+# decoder's shape for a few hundred steps on a few paragraphs of the shipped corpus
+# (`minisora.pretrain`, the function `minisora pretrain` calls) and read its attention weights
+# with `minisora.nn.attention_weights`, the one supported way to see them: a sentence of the
+# corpus, every head of the last layer. Each row is a query (the token that predicts the next
+# one), each column a key it may look at; the upper triangle is exactly zero.
+
+# %%
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+import minisora  # noqa: E402
+from course import show  # noqa: E402
+from minisora.datasets import SHIPPED_CORPUS  # noqa: E402
+from minisora.nn import attention_weights  # noqa: E402
+from minisora.tokenizer import train_tokenizer  # noqa: E402
+
+work = Path(tempfile.mkdtemp(prefix="minisora-ch5-"))
+text = SHIPPED_CORPUS.read_text(encoding="utf-8")
+english = "\n\n".join(p for p in text.split("\n\n") if p.isascii())[:6000]
+(work / "corpus.txt").write_text(english, encoding="utf-8")
+train_tokenizer([work / "corpus.txt"], work / "tok", vocab_size=600)
+shape = minisora.ModelConfig(family="gpt", d_model=32, n_heads=4, n_layers=2, d_ff=128, max_len=64)
+steps = 60 if QUICK else 400
+minisora.pretrain(work / "corpus.txt", work / "gpt", shape,
+                  minisora.TrainConfig(steps=steps, batch_size=8, seq_len=48, lr=3e-3, eval_every=10_000,
+                                       checkpoint_every=steps), tokenizer=work / "tok", quiet=True)
+trained = minisora.load(work / "gpt")
+sentence = next(s for s in english.replace("\n", " ").split(". ") if len(s.split()) >= 10) + "."
+ids_s = jnp.array([trained.tokenizer.encode(sentence)[:24]])  # (1, T)
+pieces = [trained.tokenizer.id_to_piece(int(i)) for i in ids_s[0]]
+weights = attention_weights(trained.model, ids_s)  # {"blocks/l/attn": (B, H, T, T)}
+last = np.asarray(weights[f"blocks/{shape.n_layers - 1}/attn"][0])  # (H, T, T)
+assert np.allclose(np.triu(last, k=1), 0) and np.allclose(last.sum(-1), 1, atol=1e-5)
+print("sentence:", sentence)
+
+fig, axes = plt.subplots(1, shape.n_heads, figsize=(12, 3.6))
+for h, ax in enumerate(axes):
+    im = ax.imshow(last[h], cmap="viridis", vmin=0, vmax=float(last[:, 2:].max()))  # row 0 is always 1
+    ax.set_title(f"head {h}", fontsize=9)
+    ax.set_xticks(range(len(pieces)), pieces, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(pieces)), pieces if h == 0 else [], fontsize=7)
+    ax.set_xlabel("key (token looked at)", fontsize=8)
+axes[0].set_ylabel("query (token predicting the next)", fontsize=8)
+fig.colorbar(im, ax=axes, fraction=0.02, label="attention weight")
+fig.suptitle(f"ChatGPT's causal attention, last layer, after {steps} steps: nothing above the diagonal")
+show(fig, "05_attention.png")
