@@ -288,3 +288,32 @@ axes[0].set_ylabel("query (token predicting the next)", fontsize=8)
 fig.colorbar(im, ax=axes, fraction=0.02, label="attention weight")
 fig.suptitle(f"ChatGPT's causal attention, last layer, after {steps} steps: nothing above the diagonal")
 show(fig, "05_attention.png")
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. **Count a ChatGPT.** Write `gpt_params(vocab_size, d_model, n_layers, d_ff, max_len)`: the
+#    trainable parameters of the whole model — token and position embeddings (the head is the
+#    token embedding, tied), per block the fused $W_q|W_k|W_v$, $W_o$, the two feed-forward
+#    layers (all with biases) and two LayerNorms, and the final LayerNorm. The check counts the
+#    arrays of real models, GPT-2 small's shape included.
+# 2. **The cache's size.** Write `kv_cache_bytes(n_layers, d_model, slots, bytes_per_number)`:
+#    the bytes of the keys and values one sequence keeps. The check compares with
+#    `minisora.nn.state_bytes`, which also counts a few bytes of bookkeeping per slot.
+#
+# The solutions are in `tutorials/solutions/ch05.py` — try first.
+
+# %%
+from course import ch05  # noqa: E402
+
+
+def gpt_params(vocab_size, d_model, n_layers, d_ff, max_len):
+    raise NotImplementedError  # your code here
+
+
+def kv_cache_bytes(n_layers, d_model, slots, bytes_per_number):
+    raise NotImplementedError  # your code here
+
+
+ch05.check_gpt_params(gpt_params)
+ch05.check_kv_cache_bytes(kv_cache_bytes)
