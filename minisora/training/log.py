@@ -85,21 +85,11 @@ def held_out_summary(run_dir, split: str | None = None) -> str | None:
     return None if e is None else f"saved -> {run_dir}: step {e['step']}, {describe_eval(e, split)}"
 
 
-_said_no_matplotlib = False
-
-
-def plot_loss(run_dir, quiet: bool = False) -> Path | None:
+def plot_loss(run_dir) -> Path:
     """Write RUN_DIR/loss.png: the losses (nats/token) on the left, next-token and masked-token
-    apart, training as lines and held-out as dots; the held-out bits per byte on the right.
-    Without matplotlib, say so once per process and return None."""
-    global _said_no_matplotlib
-    try:
-        from matplotlib.figure import Figure  # not pyplot: the caller's backend (a notebook's) stays as it was
-    except ImportError:
-        if not quiet and not _said_no_matplotlib:
-            print("matplotlib is not installed: skipping loss.png (pip install matplotlib; minisora needs it).")
-            _said_no_matplotlib = True
-        return None
+    apart, training as lines and held-out as dots; the held-out bits per byte on the right."""
+    from matplotlib.figure import Figure  # not pyplot: the caller's backend (a notebook's) stays as it was
+
     records = read_metrics(run_dir)
     bpb = series(records, "val_bpb")
     fig = Figure(figsize=(9, 3.6) if bpb else (6, 3.6))

@@ -278,7 +278,7 @@ def train(model, batches: batching.Batches, cfg: TrainConfig, run_dir=None, *, r
         if mgr is not None:
             mgr.close()
         if files and parallel.is_main_process():
-            log.plot_loss(run_dir, quiet)
+            log.plot_loss(run_dir)
     nnx.update(model, params)
     result.params = params
     return result

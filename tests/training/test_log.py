@@ -51,6 +51,6 @@ def _png_size(path):
 ])
 def test_loss_plot_has_a_bits_per_byte_panel_when_measured(tmp_path, records, panels):
     (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-    path = log.plot_loss(tmp_path, quiet=True)
+    path = log.plot_loss(tmp_path)
     width, height = _png_size(path)
     assert (width, height) == ((900 if panels == 2 else 600), 360)  # 9 × 3.6 or 6 × 3.6 inches at 100 dpi

@@ -177,19 +177,6 @@ def test_loop_compiles_once_and_writes_metrics(tmp_path, monkeypatch):
     assert (tmp_path / "loss.png").stat().st_size > 1000
 
 
-def test_loss_plot_is_optional(tmp_path, monkeypatch, capsys):
-    import sys
-
-    from minisora.training.log import plot_loss
-
-    (tmp_path / "metrics.jsonl").write_text('{"step": 1, "loss": 2.0}\n{"step": 1, "val_loss": 2.5}\n')
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
-    for _ in range(4):  # the demo trains four runs in one process: one notice, not four
-        assert plot_loss(tmp_path) is None and not (tmp_path / "loss.png").exists()
-    out = capsys.readouterr().out.strip()
-    assert out.startswith("matplotlib is not installed") and "\n" not in out
-
-
 def test_training_lowers_held_out_loss(tmp_path):
     result = loop.train(Bigram(nnx.Rngs(0), dropout=0.0), _batches(),
                         _loop_cfg(steps=60, eval_every=60, checkpoint_every=60, lr=0.05), tmp_path, quiet=True)
