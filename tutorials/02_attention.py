@@ -143,7 +143,7 @@ print(both[0, 0].astype(int))
 panels = [("causal_mask(T)", causal_mask(T)[0, 0]),
           ("padding_mask (row 0)", jnp.broadcast_to(padding_mask(token_mask)[0, 0], (T, T))),
           ("causal & padding", both[0, 0])]
-fig, axes = plt.subplots(1, 3, figsize=(8, 3.5))
+fig, axes = plt.subplots(1, 3, figsize=(8, 3.8))
 for ax, (title, m) in zip(axes, panels):
     ax.imshow(np.asarray(m), cmap=ListedColormap(["#eeeeee", "tab:blue"]), vmin=0, vmax=1)
     ax.set_title(title, fontsize=10)
@@ -155,7 +155,7 @@ axes[0].set_ylabel("query position t", fontsize=9)
 fig.legend(handles=[Patch(color="tab:blue", label="True: may attend"), Patch(color="#eeeeee", label="False: masked")],
            loc="lower center", ncol=2, fontsize=9, frameon=False)
 fig.suptitle("Boolean attention masks for T = 6 (row 0 of the batch has two pads on the left)", fontsize=11)
-fig.tight_layout(rect=(0, 0.07, 1, 1))
+fig.tight_layout(rect=(0, 0.1, 1, 1))
 show(fig, "02_masks.png")
 
 # %% [markdown]

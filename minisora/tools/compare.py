@@ -3,9 +3,20 @@ r"""``minisora compare``: the article's Sora-vs-ChatGPT claims, measured on two 
 What is held equal, so that a difference is the architecture's:
 
     one tokenizer, one corpus, one dialogue set, one decoding setting (temperature, length)
-    tokens read in pre-training      N = steps · B · T  for both (ChatGPT: T-token windows;
-                                     Sora: the same windows split into encoder prefix + decoder part)
+    the pre-training recipe          the same steps · B · T budget cap, window T, learning rate and
+                                     stopping rule for both (ChatGPT: T-token windows; Sora: the same
+                                     windows split into encoder prefix + decoder part)
     parameter count                  |P_Sora − P_ChatGPT| / P_ChatGPT ≤ 10 %, counted from built models
+
+Budgets (``CompareConfig.for_budget``):
+
+    quick   a few thousand tokens, a fixed number of steps: seconds, for tests and chapter 10.
+            The models barely learn, so most verdicts come out "not measurable at this budget".
+    full    train each model until its held-out loss has flattened (``flattened``): evaluate every
+            E steps and stop at the first evaluation s where
+                min{L_k : s_k > 0.8 s}  >  (1 − 1 %) · min{L_k : s_k ≤ 0.8 s}
+            (the best loss of the last 20 % of the steps improved on the best before them by less
+            than 1 %), or at the budget's cap; then fine-tune as long as ``minisora demo`` does.
 
 What is measured, for every seed (report.py turns it into mean ± std and verdicts):
 
@@ -13,15 +24,24 @@ What is measured, for every seed (report.py turns it into mean ± std and verdic
                 (Σ 2·m·n·k over its matrix products, scan bodies × their length) and from XLA's
                 cost analysis; training and decoding tokens/s; decode-state bytes vs length
     language    held-out continuation loss L = −(1/C) Σ_t log p(y_t | prompt, y_<t) (nats/token),
-                perplexity exp(L), at regular points of pre-training, and bits per UTF-8 byte of
-                the continuations, Σ_t −log p / (ln 2 · bytes), which no tokenizer choice changes
+                perplexity exp(L), at every evaluation of pre-training, and bits per UTF-8 byte
+                of the continuations, Σ_t −log p / (ln 2 · bytes), which no tokenizer choice changes
     context     the same loss as a function of the prompt length P (same continuations for all P)
-    dialogue    exact match and token F1 of greedy answers on the held-out test questions
-    diversity   distinct-1/2 and the repeated 3-gram rate of samples at one temperature
+    recall      probes.recall_probe: a fact stated d sentences back, accuracy and margin against d
+    coherence   probes.coherence of samples: the share of checkable claims that are wrong
+    diversity   distinct-n and self-BLEU of samples at one temperature, at every evaluation (so that
+                both models can be compared where their held-out losses are equal)
+    compute     FLOPs and seconds of training until the held-out loss reaches a target both reach
+    dialogue    exact match and token F1 of greedy answers on the held-out test questions,
+                paraphrases of trained questions apart from unseen answers
 
-Training is the project's one loop (training/loop.py) without files: a token budget, evaluation
-points, timings, no checkpoints, so that a whole comparison fits in minutes. The measurements
-themselves are in measure.py; report.py turns them into verdicts and figures.
+Every (model, seed) is two run directories, trained by the project's one loop with files
+(training/loop.py): OUT/runs/<model>-s<seed>/ (pre-training) and OUT/runs/<model>-s<seed>-chat/
+(fine-tuning), with checkpoints, metrics.jsonl and loss.png. Each finished stage writes its JSON
+(pretrain, measure, finetune, dialogue) there, so the same command run again resumes an interrupted
+training from its newest checkpoint and skips what is done; OUT/settings.json refuses a rerun with
+other settings. The measurements themselves are in measure.py and probes.py; report.py turns them
+into verdicts and figures.
 """
 
 from __future__ import annotations
@@ -45,63 +65,117 @@ from ..config import ModelConfig, TrainConfig, config_from_preset
 from ..datasets import load_dialogues, read_text
 from ..errors import UserError
 from ..inference.run import load
-from ..tokenizer import train_tokenizer
+from ..tokenizer import Tokenizer, train_tokenizer
 from ..training import batches as batching
-from ..training import log
+from ..training import checkpoint, log, rundir
+from ..training.jobs import sha256
 from ..training.loop import compile_step, train
 from ..training.losses import bits_per_byte, perplexity, piece_bytes
-from ..training.rundir import read_config
+from . import probes
 from .flops import jaxpr_flops, xla_flops
 from .measure import ContextSet, context_curve, dialogue_scores, diversity, eval_windows, state_bytes
 from .report import write_report
 
 MATCH_TOLERANCE = 0.10  # |P_Sora − P_ChatGPT| / P_ChatGPT
+FLAT_WINDOW, FLAT_IMPROVEMENT, FLAT_MIN_EVALS = 0.2, 0.01, 5  # the full budget's stopping rule (``flattened``)
+SETTINGS_FILE, EVALS_FILE = "settings.json", "evals.jsonl"
+STAGES = ("pretrain", "measure", "finetune", "dialogue")
+# What one measuring stage costs, in training steps of the progress bar (for its ETA): measured on the
+# tiny preset, a 2-core CPU (context, recall, coherence and decoding-cost probes; 109 greedy answers).
+STAGE_STEPS = {"measure": 120, "dialogue": 60}
 
 
 @dataclass(frozen=True)
 class CompareConfig:
-    """The knobs of one comparison. Defaults fit the tiny preset in ≤ 15 CPU minutes."""
+    """The knobs of one comparison. The defaults are the full budget (``for_budget``)."""
 
+    budget: str = "full"  # the name of the budget these settings started from (the report says it)
     preset: str = "tiny"
     vocab_size: int = 4000
-    budget_tokens: int = 500_000  # tokens each model reads in pre-training, per seed
-    finetune_tokens: int = 100_000  # dialogue tokens (padded rows) each model reads in fine-tuning
+    budget_tokens: int = 6_553_600  # the most tokens each model reads in pre-training, per seed (3200 steps)
+    until_flat: bool = True  # stop pre-training once the held-out loss has flattened (``flattened``)
+    eval_points: int = 32  # held-out evaluations along the budget (every budget / eval_points steps)
+    finetune_tokens: int = 900_000  # dialogue tokens (padded rows) each model reads in fine-tuning
+    finetune_batch_size: int = 16  # the demo's: ≥ 600 steps at the shipped dialogues' rows of 93 tokens
     seeds: tuple = (0, 1, 2)
     batch_size: int = 8
     seq_len: int = 256  # T: ChatGPT's window; Sora's prefix + continuation
     prefix_len: int = 128  # Sora's encoder part of a pre-training window
     lr: float = 2e-3  # AdamW peak step size, both models
-    finetune_lr: float = 1e-3
-    eval_points: int = 8  # held-out evaluations along pre-training
+    finetune_lr: float = 3e-3  # the demo's (minisora/cli/demo.py)
     continuation: int = 32  # C: tokens scored after each prompt
     lm_prompt: int = 64  # prompt length of the language-modelling curve
-    context_windows: int = 32  # held-out windows scored at every prompt length
-    temperature: float = 1.0  # diversity samples, both models
-    diversity_prompts: int = 16
+    context_windows: int = 64  # held-out windows scored at every prompt length
+    temperature: float = 1.0  # every sample of both models
+    diversity_prompts: int = 16  # samples at every evaluation (diversity, and coherence along the way)
     diversity_prompt_len: int = 32
     diversity_tokens: int = 64
+    coherence_prompts: int = 64  # samples of the final pre-trained models for the coherence probe
+    coherence_tokens: int = 128
+    recall_groups: int = 0  # groups of data/probes/recall.jsonl used (0: all)
     answer_tokens: int = 64  # longest greedy answer
-    quick: bool = False
+
+    @classmethod
+    def for_budget(cls, name: str, **changes) -> "CompareConfig":
+        """The settings of a named budget (BUDGETS), with ``changes`` on top."""
+        if name not in BUDGETS:
+            raise UserError(f"Unknown budget {name!r}; choose one of: {', '.join(BUDGETS)}.")
+        return cls(**{**BUDGETS[name], "budget": name, **changes})
 
     @classmethod
     def quick_mode(cls, **changes) -> "CompareConfig":
-        """Seconds instead of minutes: two seeds, short windows, a few steps (for tests and tutorials)."""
-        small = dict(budget_tokens=8_192, finetune_tokens=4_000, seeds=(0, 1), batch_size=8, seq_len=64,
-                     prefix_len=32, eval_points=2, continuation=16, lm_prompt=16, context_windows=8,
-                     diversity_prompts=4, diversity_prompt_len=16, diversity_tokens=24, answer_tokens=16,
-                     quick=True)
-        return cls(**{**small, **changes})
+        """Seconds instead of an hour: the quick budget (for tests and tutorials)."""
+        return cls.for_budget("quick", **changes)
+
+    @property
+    def quick(self) -> bool:
+        return self.budget == "quick"
 
     def prompt_lengths(self) -> list[int]:
         """16, 32, 64, … up to the longest prompt both models were trained on (powers of two,
         then the cap itself): ChatGPT needs P + C ≤ T, Sora's encoder saw at most ``prefix_len``."""
-        cap = min(self.seq_len - self.continuation, self.prefix_len)
+        cap = self.max_prompt(self.continuation)
         lengths = [p for p in (8, 16, 32, 64, 128, 256, 512) if p < cap and p >= min(16, cap // 2)]
         return lengths + [cap]
+
+    def max_prompt(self, answer_len: int) -> int:
+        """The longest prompt both models were trained to read before ``answer_len`` tokens."""
+        return min(self.seq_len - answer_len, self.prefix_len)
 
     def lm_length(self) -> int:
         """The tested prompt length nearest ``lm_prompt``: the language-modelling curve's prompt."""
         return min(self.prompt_lengths(), key=lambda P: abs(P - self.lm_prompt))
+
+
+# The named budgets: the defaults above are "full"; "quick" changes these.
+BUDGETS = {
+    "full": {},
+    "quick": dict(budget_tokens=8_192, until_flat=False, eval_points=2, finetune_tokens=4_000,
+                  finetune_batch_size=8, finetune_lr=1e-3, seeds=(0, 1), batch_size=8, seq_len=64,
+                  prefix_len=32, continuation=16, lm_prompt=16, context_windows=8, diversity_prompts=4,
+                  diversity_prompt_len=16, diversity_tokens=24, coherence_prompts=8, coherence_tokens=32,
+                  recall_groups=6, answer_tokens=16),
+}
+
+
+def flattened(curve, *, window: float = FLAT_WINDOW, improvement: float = FLAT_IMPROVEMENT,
+              min_evals: int = FLAT_MIN_EVALS) -> bool:
+    r"""Has the held-out loss of ``curve`` = [(step, loss), …] (in step order) flattened?
+
+    With s the newest step,  recent = min{L_k : s_k > (1 − w)·s},  before = min{L_k : s_k ≤ (1 − w)·s}:
+
+        flattened  ⇔  before − recent < ε · before          (w = 20 %, ε = 1 %)
+
+    the best loss of the last 20 % of the steps improved on the best before them by less than 1 %
+    (a loss that rises again, over-fitting, counts as flat). Never before ``min_evals``
+    evaluations precede the window: early on a few points say little.
+    """
+    s = curve[-1][0]
+    before = [loss for step, loss in curve if step <= (1 - window) * s]
+    recent = [loss for step, loss in curve if step > (1 - window) * s]
+    if len(before) < min_evals or not recent:
+        return False
+    return min(before) - min(recent) < improvement * min(before)
 
 
 # --- matched sizes -------------------------------------------------------------------------
@@ -150,7 +224,7 @@ def matched_configs(preset: str, vocab_size: int, tolerance: float = MATCH_TOLER
     raise UserError(f"Cannot match Sora's and ChatGPT's parameter counts within {tolerance:.0%} for preset {preset!r}.")
 
 
-# --- one model, one seed ----------------------------------------------------------------------
+# --- what both models share ----------------------------------------------------------------------
 
 
 def step_flops(traced, compiled, tokens_per_step: int) -> dict:
@@ -168,43 +242,122 @@ class Corpus:
     val_ids: np.ndarray
     dialogue_train: list  # (question ids, answer ids)
     test_pairs: list  # (question text, answer text)
+    train_pairs: list = dataclasses.field(default_factory=list)  # (question text, answer text) fine-tuned on
+    facts: dict = dataclasses.field(default_factory=dict)  # the world's facts as the corpus states them
+    recall: list = dataclasses.field(default_factory=list)  # recall items (probes.recall_items)
 
 
-def _pretrain_config(cc: CompareConfig, seed: int) -> TrainConfig:
+def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: CompareConfig, tok=None) -> Corpus:
+    """Tokenizer (OUT/tokenizer, trained once and reused), token ids, dialogues and probe items."""
+    text = read_text(corpus_path)
+    if tok is None:
+        tok_dir = out / rundir.TOKENIZER_DIR
+        tok = Tokenizer.load(tok_dir) if tok_dir.is_dir() else train_tokenizer([corpus_path], tok_dir,
+                                                                                vocab_size=cc.vocab_size)
+    ids = np.asarray(tok.encode(text), np.int32)
+    train_ids, val_ids = batching.split_held_out(ids)
+    pairs = load_dialogues(dialogues_path)
+    if test_path is not None:
+        test = load_dialogues(test_path)
+    else:  # no test file: hold out the last tenth of the dialogues
+        pairs, test = batching.split_held_out(pairs)
+    if len(pairs) < 2:
+        raise UserError(f"{dialogues_path} has too few dialogues to fine-tune on.")
+    dialogue_train = [(tok.encode(q), tok.encode(a)) for q, a in pairs]
+    groups = probes.load_recall()
+    groups = groups[: cc.recall_groups] if cc.recall_groups else groups
+    return Corpus(tok, train_ids, val_ids, dialogue_train, test, train_pairs=pairs,
+                  facts=probes.corpus_facts(str(Path(corpus_path).resolve())), recall=probes.recall_items(groups))
+
+
+@dataclass
+class Probes:
+    """The fixed held-out rows and prompts every model of a comparison is measured on."""
+
+    rows: ContextSet  # the context curve: every window at every prompt length
+    lm_rows: ContextSet  # the language-modelling curve's prompt length only
+    prompts: list  # diversity prompts (lists of ids), sampled at every evaluation
+    coherence_prompts: list  # prompts of the final coherence probe
+
+    @classmethod
+    def build(cls, corpus: Corpus, cc: CompareConfig) -> "Probes":
+        lengths = cc.prompt_lengths()
+        windows = eval_windows(corpus.val_ids, cc.context_windows, lengths[-1], cc.continuation)
+        rows = ContextSet.build(windows, lengths, cc.continuation)
+
+        def prompts(n):
+            return [list(w) for w in eval_windows(corpus.val_ids, n, cc.diversity_prompt_len, 0)]
+
+        return cls(rows, rows.only(cc.lm_length()), prompts(cc.diversity_prompts), prompts(cc.coherence_prompts))
+
+
+def pretrain_config(cc: CompareConfig, seed: int) -> TrainConfig:
+    """Pre-training of either model: the budget's cap in steps, an evaluation and a checkpoint
+    every ``steps / eval_points`` steps (the loop logs and evaluates with them)."""
     steps = max(1, cc.budget_tokens // (cc.batch_size * cc.seq_len))
+    every = max(1, steps // cc.eval_points)
     return TrainConfig(kind="text", steps=steps, batch_size=cc.batch_size, seq_len=cc.seq_len,
-                                prefix_len=cc.prefix_len, optimizer="adamw", lr=cc.lr, seed=seed)
+                       prefix_len=cc.prefix_len, optimizer="adamw", lr=cc.lr, seed=seed, eval_every=every,
+                       checkpoint_every=every, log_every=min(10, every), eval_batches=4)
 
 
-def _finetune_setup(config, corpus: Corpus, cc: CompareConfig, seed: int):
+def eval_steps(tcfg: TrainConfig) -> list[int]:
+    """The steps at which pre-training is evaluated (and may stop): every ``eval_every``, and the last."""
+    return sorted(set(range(tcfg.eval_every, tcfg.steps + 1, tcfg.eval_every)) | {tcfg.steps})
+
+
+def finetune_setup(config, corpus: Corpus, cc: CompareConfig, seed: int):
     """Dialogue batches and train config: rows as long as the longest pair, so both models process
     the same tokens per step (ChatGPT packs shorter dialogues into its rows, as ``minisora finetune``
     does; Sora pads each pair)."""
     prompt_len, answer_len = batching.dialogue_lengths(corpus.dialogue_train, config.max_len)
     T = min(config.max_len, prompt_len + answer_len)
     S = prompt_len if config.family == "sora" else None
-    steps = max(1, cc.finetune_tokens // (cc.batch_size * T))
-    tcfg = TrainConfig(kind="dialogue", steps=steps, batch_size=cc.batch_size, seq_len=T, prefix_len=S,
-                                optimizer="adamw", lr=cc.finetune_lr, seed=seed)
-    batches = batching.Batches(config.family, "dialogue", corpus.dialogue_train, corpus.dialogue_train[:1],
-                           batch_size=cc.batch_size, seq_len=T, vocab_size=config.vocab_size, prefix_len=S)
+    B = cc.finetune_batch_size
+    steps = max(1, cc.finetune_tokens // (B * T))
+    tcfg = TrainConfig(kind="dialogue", steps=steps, batch_size=B, seq_len=T, prefix_len=S, optimizer="adamw",
+                       lr=cc.finetune_lr, seed=seed, eval_every=steps, checkpoint_every=max(1, steps // 4),
+                       log_every=min(10, steps))
+    batches = batching.Batches(config.family, "dialogue", corpus.dialogue_train, corpus.dialogue_train[:8],
+                               batch_size=B, seq_len=T, vocab_size=config.vocab_size, prefix_len=S)
     return batches, tcfg
 
 
 def text_batches(config, corpus: Corpus, cc: CompareConfig) -> batching.Batches:
     return batching.Batches(config.family, "text", corpus.train_ids, corpus.val_ids, batch_size=cc.batch_size,
-                        seq_len=cc.seq_len, vocab_size=config.vocab_size, prefix_len=cc.prefix_len)
+                            seq_len=cc.seq_len, vocab_size=config.vocab_size, prefix_len=cc.prefix_len,
+                            token_bytes=piece_bytes(corpus.tok))
 
 
-def measure_pretrained(model, corpus: Corpus, cc: CompareConfig, seed: int, rows: ContextSet) -> dict:
-    """Everything measured on a pre-trained model: context curve, diversity, decoding cost."""
-    prompts = [list(w) for w in eval_windows(corpus.val_ids, cc.diversity_prompts, cc.diversity_prompt_len, 0)]
-    div = diversity(model, corpus.tok, prompts, new_tokens=cc.diversity_tokens, temperature=cc.temperature, seed=seed)
+# --- the measurements of one model ---------------------------------------------------------------
+
+
+def eval_point(model, corpus: Corpus, cc: CompareConfig, probe: Probes, seed: int, step: int) -> dict:
+    """One evaluation along pre-training: the held-out loss of the language-modelling curve, and
+    diversity and coherence of samples at the budget's temperature (so that two models can be
+    compared where their losses are equal)."""
+    gen = probes.generation_probe(model, corpus.tok, probe.prompts, corpus.facts, new_tokens=cc.diversity_tokens,
+                                  temperature=cc.temperature, seed=seed)
+    return {"step": step, "loss": probe.lm_rows.losses(model)[0], "diversity": gen["diversity"],
+            "coherence": gen["coherence"]}
+
+
+def measure_pretrained(model, corpus: Corpus, cc: CompareConfig, seed: int, probe: Probes) -> dict:
+    """Everything measured on a pre-trained model: context curve, recall, coherence, diversity and
+    decoding cost."""
+    div = diversity(model, corpus.tok, probe.prompts, new_tokens=cc.diversity_tokens, temperature=cc.temperature,
+                    seed=seed)
     room = model.config.max_len - 16  # the longest generation after a 16-token prompt
     lengths = [n for n in (16, 32, 64, 128, 256, 512) if n < room] + [room]
     sb = state_bytes(model, lengths)
     cost = {"decode_tokens_per_s": div.pop("decode_tokens_per_s"), "state_bytes": sb, "state_bytes_max": sb["bytes"][-1]}
-    return {"context": context_curve(model, rows), "diversity": div, "cost": cost}
+    n_cand = max(len(probes.candidate_ids(corpus.tok, it["context"], c)[1]) for it in corpus.recall
+                 for c in it["candidates"])
+    recall = probes.recall_probe(model, corpus.tok, corpus.recall, max_prompt=cc.max_prompt(n_cand))
+    gen = probes.generation_probe(model, corpus.tok, probe.coherence_prompts, corpus.facts,
+                                  new_tokens=cc.coherence_tokens, temperature=cc.temperature, seed=seed)
+    return {"context": context_curve(model, probe.rows), "diversity": div, "cost": cost, "recall": recall,
+            "coherence": {**gen["coherence"], "samples": gen["samples"]}}
 
 
 def lm_record(tokens, val_loss, lm_rows: ContextSet, tok) -> dict:
@@ -216,52 +369,216 @@ def lm_record(tokens, val_loss, lm_rows: ContextSet, tok) -> dict:
             "final_ppl": float(perplexity(val_loss[-1])), "final_bpb": bpb[-1], "bytes": n_bytes}
 
 
-def run_one(config, corpus: Corpus, cc: CompareConfig, seed: int, rows: ContextSet, advance) -> dict:
-    """Pre-train, measure, fine-tune and score one model of ``config`` with ``seed``."""
-    start = time.perf_counter()
-    model = nn.create(config, seed=seed)
-    tcfg = _pretrain_config(cc, seed)
-    eval_steps = sorted({max(1, round(tcfg.steps * (k + 1) / cc.eval_points)) for k in range(cc.eval_points)})
-    lm_rows = rows.only(cc.lm_length())  # a small set for the curve; the full one runs once at the end
-    advance(f"{config.family} seed {seed}: pre-training")
-    pre = train(model, text_batches(config, corpus, cc), tcfg, eval_at=eval_steps,
-                evaluate_fn=lambda m: lm_rows.losses(m)[0], on_step=lambda t: advance(1))
-    advance(f"{config.family} seed {seed}: context, diversity, decoding cost")
-    record = measure_pretrained(model, corpus, cc, seed, rows)
-    batches, ftcfg = _finetune_setup(config, corpus, cc, seed)
-    advance(f"{config.family} seed {seed}: fine-tuning")
-    fine = train(model, batches, ftcfg, on_step=lambda t: advance(1))
-    advance(f"{config.family} seed {seed}: answering the test questions")
-    record["dialogue"] = dialogue_scores(model, corpus.tok, corpus.test_pairs, cc.answer_tokens)
-    tokens, val_loss = [t * pre.tokens_per_step for t, _ in pre.evals], [v for _, v in pre.evals]
-    record["lm"] = lm_record(tokens, val_loss, lm_rows, corpus.tok)
-    record["cost"].update(params=nn.count_params(model), **step_flops(pre.traced, pre.compiled, pre.tokens_per_step),
-                          train_tokens_per_s=pre.steps * pre.tokens_per_step / max(pre.train_s, 1e-9),
-                          compile_s=pre.compile_s + fine.compile_s, pretrain_s=pre.train_s,
-                          finetune_s=fine.train_s, wall_s=time.perf_counter() - start)
-    record.update(seed=seed, pretrain_tokens=pre.steps * pre.tokens_per_step,
-                  finetune_tokens=fine.steps * fine.tokens_per_step)
+# --- stages: each writes its JSON, a rerun reads it instead -----------------------------------------
+
+
+class Flattened(Exception):
+    """Raised inside the training loop when the held-out loss has flattened: stop there."""
+
+
+def _read_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _write_json(path: Path, value) -> None:
+    """Written whole or not at all (a stage file is what a rerun trusts)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(value, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _read_evals(run_dir: Path, up_to: int) -> list[dict]:
+    """The evaluation points of a pre-training run up to step ``up_to``; later ones are dropped
+    from the file (a resumed run computes them again, the same)."""
+    path = run_dir / EVALS_FILE
+    records = [json.loads(ln) for ln in path.read_text().splitlines() if ln.strip()] if path.exists() else []
+    kept = [r for r in records if r["step"] <= up_to]
+    if len(kept) < len(records):
+        path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+    return kept
+
+
+def _append_eval(run_dir: Path, record: dict) -> None:
+    with open(run_dir / EVALS_FILE, "a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def _has_checkpoint(run_dir: Path) -> bool:
+    return any(p.name.isdigit() for p in (run_dir / checkpoint.CHECKPOINT_DIR).glob("*"))
+
+
+def _new_run(run_dir: Path, config, tcfg: TrainConfig, tok, data: dict) -> None:
+    """A run directory as ``minisora pretrain`` / ``finetune`` write one: config.json and tokenizer/."""
+    rundir.write_config(run_dir, config, tcfg, data)
+    tok.save(run_dir / rundir.TOKENIZER_DIR)
+
+
+class Job:
+    """One comparison on disk: the progress bar and the stages of every (model, seed)."""
+
+    def __init__(self, out: Path, corpus: Corpus, cc: CompareConfig, probe: Probes, paths: dict, bar, task,
+                 quiet: bool):
+        self.out, self.corpus, self.cc, self.probe, self.paths = out, corpus, cc, probe, paths
+        self.bar, self.task, self.quiet = bar, task, quiet
+
+    def say(self, line: str) -> None:
+        if not self.quiet:
+            self.bar.console.print(line, highlight=False)
+
+    def advance(self, n: int = 1, description: str | None = None) -> None:
+        self.bar.update(self.task, advance=n, **({} if description is None else {"description": description}))
+
+    def stage(self, run_dir: Path, name: str, what: str, units: int, compute, *, counts_itself: bool = False) -> dict:
+        """The stage's saved result, or ``compute()``'s (saved, with its wall time). ``units``: its
+        share of the progress bar, which ``compute`` advances itself if ``counts_itself``."""
+        path = run_dir / f"{name}.json"
+        if path.exists():
+            self.say(f"skipping {what}: done before ({path})")
+            self.advance(units)
+            return _read_json(path)
+        self.advance(0, what)
+        start = time.perf_counter()
+        result = compute()
+        result["wall_s"] = time.perf_counter() - start
+        _write_json(path, result)
+        if not counts_itself:
+            self.advance(units)
+        return result
+
+    def run_one(self, config, seed: int) -> dict:
+        """Pre-train, measure, fine-tune and score one model of ``config`` with ``seed``."""
+        m, cc = config.family, self.cc
+        pre_dir = self.out / "runs" / f"{m}-s{seed}"
+        chat_dir = self.out / "runs" / f"{m}-s{seed}-chat"
+        tcfg = pretrain_config(cc, seed)
+        batches, ftcfg = finetune_setup(config, self.corpus, cc, seed)
+        held = {}  # the model of the stage before, when this process trained it
+
+        def pretrained():
+            if "pre" not in held:
+                held["pre"] = rundir.load_model(pre_dir)[2]
+            return held["pre"]
+
+        def finetuned():
+            if "chat" not in held:
+                held["chat"] = rundir.load_model(chat_dir)[2]
+            return held["chat"]
+
+        pre = self.stage(pre_dir, "pretrain", f"{m} seed {seed}: pre-training", tcfg.steps,
+                         lambda: self.pretrain(config, seed, tcfg, pre_dir, held), counts_itself=True)
+        record = self.stage(pre_dir, "measure", f"{m} seed {seed}: context, recall, coherence, decoding cost",
+                            STAGE_STEPS["measure"],
+                            lambda: measure_pretrained(pretrained(), self.corpus, cc, seed, self.probe))
+        fine = self.stage(chat_dir, "finetune", f"{m} seed {seed}: fine-tuning", ftcfg.steps,
+                          lambda: self.finetune(pretrained(), batches, ftcfg, pre_dir, chat_dir, held),
+                          counts_itself=True)
+        dialogue = self.stage(chat_dir, "dialogue", f"{m} seed {seed}: answering the test questions",
+                              STAGE_STEPS["dialogue"], lambda: self.dialogue(finetuned()))
+        return assemble(record, pre, fine, dialogue, self.probe.lm_rows, self.corpus.tok, seed, param_count(config))
+
+    def pretrain(self, config, seed: int, tcfg: TrainConfig, run_dir: Path, held: dict) -> dict:
+        """Pre-training with files: resumed from the newest checkpoint if there is one; with
+        ``until_flat`` stopped at the first evaluation where ``flattened`` holds."""
+        cc, corpus = self.cc, self.corpus
+        model = nn.create(config, seed=seed)
+        batches = text_batches(config, corpus, cc)
+        at = eval_steps(tcfg)
+        resume = _has_checkpoint(run_dir)
+        start = 0
+        if resume:
+            start, params = checkpoint.restore_params(run_dir, nnx.state(model, nnx.Param))
+        else:
+            _new_run(run_dir, config, tcfg, corpus.tok, {"corpus": self.paths["corpus"],
+                                                         "sha256": self.paths["corpus_sha256"]})
+        evals = _read_evals(run_dir, start)
+        if start in at and (not evals or evals[-1]["step"] != start):  # stopped between checkpoint and record
+            nnx.update(model, params)
+            evals.append(eval_point(model, corpus, cc, self.probe, seed, start))
+            _append_eval(run_dir, evals[-1])
+        self.advance(start)
+        done = {"step": start}
+
+        def on_step(t):
+            done["step"] = t + 1
+            self.advance(1)
+
+        def evaluate(m):
+            evals.append(eval_point(m, corpus, cc, self.probe, seed, done["step"]))
+            _append_eval(run_dir, evals[-1])
+            if cc.until_flat and flattened([(e["step"], e["loss"]) for e in evals]):
+                raise Flattened
+
+        result = None
+        stopped = cc.until_flat and start in at and flattened([(e["step"], e["loss"]) for e in evals])
+        if not stopped and start < tcfg.steps:
+            try:
+                result = train(model, batches, tcfg, run_dir, resume=resume, quiet=True, on_step=on_step,
+                               eval_at=at, evaluate_fn=evaluate)
+            except Flattened:
+                stopped = True
+        step = done["step"]
+        self.advance(tcfg.steps - step)  # the steps a flattened run did not need
+        if result is None or result.traced is None:  # nothing compiled here: compile (cached) to count FLOPs
+            nnx.update(model, checkpoint.restore_params(run_dir, nnx.state(model, nnx.Param))[1])
+            traced, compiled = compile_step(model, batches, tcfg)
+            compile_s = 0.0
+        else:
+            traced, compiled, compile_s = result.traced, result.compiled, result.compile_s
+        held["pre"] = model
+        records = log.read_metrics(run_dir)
+        timeline = probes.training_seconds(records, batches.tokens_per_batch())
+        speeds = [r["tokens_per_s"] for r in records if "tokens_per_s" in r]
+        return {"steps": step, "cap_steps": tcfg.steps, "stopped": "flattened" if stopped else "budget",
+                "tokens_per_step": batches.tokens_per_batch(), "timeline": timeline, "evals": evals,
+                "pretrain_s": timeline[-1][1] if timeline else 0.0, "compile_s": compile_s,
+                "train_tokens_per_s": float(np.median(speeds)) if speeds else float("nan"),
+                **step_flops(traced, compiled, batches.tokens_per_batch())}
+
+    def finetune(self, model, batches, tcfg: TrainConfig, source: Path, run_dir: Path, held: dict) -> dict:
+        """Fine-tuning on the dialogues with files (resumed from its newest checkpoint if any)."""
+        resume = _has_checkpoint(run_dir)
+        if not resume:
+            _new_run(run_dir, model.config, tcfg, self.corpus.tok,
+                     {"dialogues": self.paths["dialogues"], "sha256": self.paths["dialogues_sha256"],
+                      "from": str(source), "from_step": rundir.load_model(source)[3]})
+        chat = nn.create(model.config)
+        nnx.update(chat, nnx.state(model, nnx.Param))
+        start = checkpoint.restore_params(run_dir, nnx.state(chat, nnx.Param))[0] if resume else 0
+        self.advance(start)
+        result = train(chat, batches, tcfg, run_dir, resume=resume, quiet=True, on_step=lambda t: self.advance(1))
+        held["chat"] = chat
+        return {"steps": tcfg.steps, "tokens_per_step": batches.tokens_per_batch(), "finetune_s": result.train_s,
+                "compile_s": result.compile_s}
+
+    def dialogue(self, model) -> dict:
+        corpus = self.corpus
+        scores = dialogue_scores(model, corpus.tok, corpus.test_pairs, self.cc.answer_tokens)
+        kinds = probes.dialogue_kinds(corpus.train_pairs, corpus.test_pairs)
+        scores["splits"] = probes.split_scores(scores.pop("answers"), [a for _, a in corpus.test_pairs], kinds)
+        return scores
+
+
+def assemble(record: dict, pre: dict, fine: dict, dialogue: dict, lm_rows: ContextSet, tok, seed: int,
+             params: int) -> dict:
+    """One (model, seed)'s entry of results.json from its four stages."""
+    record = json.loads(json.dumps(record))  # a copy
+    evals = pre["evals"]
+    record["lm"] = lm_record([e["step"] * pre["tokens_per_step"] for e in evals], [e["loss"] for e in evals],
+                             lm_rows, tok)
+    record["evals"] = evals
+    record["dialogue"] = {k: v for k, v in dialogue.items() if k != "wall_s"}
+    record["pretrain"] = {k: pre[k] for k in ("steps", "cap_steps", "stopped", "tokens_per_step")}
+    stage_s = pre["wall_s"] + record.pop("wall_s", 0.0) + fine["wall_s"] + dialogue["wall_s"]
+    record["cost"].update(params=params, flops_per_token_counted=pre["flops_per_token_counted"],
+                          flops_per_token_xla=pre["flops_per_token_xla"], train_tokens_per_s=pre["train_tokens_per_s"],
+                          compile_s=pre["compile_s"] + fine["compile_s"], pretrain_s=pre["pretrain_s"],
+                          finetune_s=fine["finetune_s"], timeline=pre["timeline"], wall_s=stage_s)
+    record.update(seed=seed, pretrain_tokens=pre["steps"] * pre["tokens_per_step"],
+                  finetune_tokens=fine["steps"] * fine["tokens_per_step"])
     return record
 
 
 # --- the whole job ----------------------------------------------------------------------------
-
-
-def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: CompareConfig, tok=None) -> Corpus:
-    text = read_text(corpus_path)
-    if tok is None:
-        tok = train_tokenizer([corpus_path], out / "tokenizer", vocab_size=cc.vocab_size)
-    ids = np.asarray(tok.encode(text), np.int32)
-    train_ids, val_ids = batching.split_held_out(ids)
-    pairs = load_dialogues(dialogues_path)
-    if test_path is not None:
-        test = load_dialogues(test_path)
-    else:  # no test file: hold out the last tenth of the dialogues
-        pairs, test = batching.split_held_out(pairs)
-    if len(pairs) < 2:
-        raise UserError(f"{dialogues_path} has too few dialogues to fine-tune on.")
-    dialogue_train = [(tok.encode(q), tok.encode(a)) for q, a in pairs]
-    return Corpus(tok, train_ids, val_ids, dialogue_train, test)
 
 
 @contextlib.contextmanager
@@ -283,6 +600,8 @@ def _compile_cache():
 
 def check(cc: CompareConfig) -> None:
     """One clear sentence for settings that cannot work."""
+    if cc.budget not in BUDGETS:
+        raise UserError(f"Unknown budget {cc.budget!r}; choose one of: {', '.join(BUDGETS)}.")
     if not cc.seeds:
         raise UserError("--seeds must be at least 1.")
     if cc.budget_tokens < cc.batch_size * cc.seq_len:
@@ -293,10 +612,46 @@ def check(cc: CompareConfig) -> None:
     if not 0 < cc.prefix_len < cc.seq_len or cc.continuation >= cc.seq_len:
         raise UserError(f"Sora's prefix ({cc.prefix_len}) and the scored continuation ({cc.continuation}) "
                         f"must both be shorter than the window ({cc.seq_len}).")
+    if cc.eval_points < 1:
+        raise UserError("The number of evaluations along pre-training must be at least 1.")
+
+
+def settings_of(cc: CompareConfig, corpus_path, dialogues_path, test_path) -> dict:
+    """What decides a comparison's numbers: its CompareConfig and the data files' contents."""
+    return {"compare": json.loads(json.dumps(dataclasses.asdict(cc))), "corpus_sha256": sha256(corpus_path),
+            "dialogues_sha256": sha256(dialogues_path), "test_sha256": sha256(test_path) if test_path else None}
+
+
+def differences(saved: dict, settings: dict) -> list[str]:
+    """The settings that differ, in words: "budget_tokens 8192 → 6553600", "the corpus file"."""
+    old, new = saved.get("compare", {}), settings["compare"]
+    out = [f"{k} {old.get(k)} → {new.get(k)}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    names = {"corpus_sha256": "the corpus file", "dialogues_sha256": "the dialogues file",
+             "test_sha256": "the test dialogues"}
+    return out + [f"{what} is another" for k, what in names.items() if saved.get(k) != settings[k]]
+
+
+def claim_out(out: Path, settings: dict, paths: dict) -> None:
+    """Make ``out`` this comparison's folder: a new one gets OUT/settings.json; one that has it
+    must have been started with the same settings (it is then resumed)."""
+    path = out / SETTINGS_FILE
+    if path.exists():
+        diff = differences(_read_json(path).get("settings", {}), settings)
+        if diff:
+            shown = "; ".join(diff[:3]) + ("; …" if len(diff) > 3 else "")
+            raise UserError(f"{out} holds a comparison made with other settings ({shown}); rerun it with those "
+                            "settings to continue it, or pass another --out.")
+        return
+    if (out / "runs").exists():
+        raise UserError(f"{out} has a runs/ folder but no {SETTINGS_FILE}; pass another --out.")
+    _write_json(path, {"settings": settings, "paths": paths})
 
 
 def run_compare(corpus_path, dialogues_path, out, cc: CompareConfig, *, test_path=None, quiet: bool = False) -> Path:
-    """The whole comparison: tokenizer, matched models, training, measurements, report. -> report path."""
+    """The whole comparison: tokenizer, matched models, training, measurements, report. -> report path.
+
+    Run again with the same arguments, it continues an interrupted comparison in ``out``: finished
+    stages are read back, an unfinished training resumes from its newest checkpoint."""
     check(cc)
     with _compile_cache():
         return _run_compare(corpus_path, dialogues_path, Path(out), cc, test_path, quiet)
@@ -305,50 +660,55 @@ def run_compare(corpus_path, dialogues_path, out, cc: CompareConfig, *, test_pat
 def _run_compare(corpus_path, dialogues_path, out: Path, cc: CompareConfig, test_path, quiet: bool) -> Path:
     start = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
+    settings = settings_of(cc, corpus_path, dialogues_path, test_path)
+    paths = {"corpus": str(corpus_path), "corpus_sha256": settings["corpus_sha256"],
+             "dialogues": str(dialogues_path), "dialogues_sha256": settings["dialogues_sha256"],
+             "test_dialogues": str(test_path) if test_path else None}
+    claim_out(out, settings, paths)
     corpus = prepare_corpus(corpus_path, dialogues_path, test_path, out, cc)
-    gpt_cfg, sora_cfg, counts = matched_configs(cc.preset, corpus.tok.vocab_size)
+    gpt_cfg, sora_cfg, _ = matched_configs(cc.preset, corpus.tok.vocab_size)
     configs = {"sora": sora_cfg, "gpt": gpt_cfg}
-    rows = _context_set(corpus, cc)
-    steps = _pretrain_config(cc, 0).steps
-    ft_steps = {m: _finetune_setup(c, corpus, cc, 0)[1].steps for m, c in configs.items()}
-    stages = 4  # stage descriptions per run; each advances the bar by one
-    total = len(cc.seeds) * sum(steps + ft_steps[m] + stages for m in configs)
+    probe = Probes.build(corpus, cc)
+    steps = pretrain_config(cc, 0).steps
+    total = len(cc.seeds) * sum(steps + finetune_setup(c, corpus, cc, 0)[1].steps + sum(STAGE_STEPS.values())
+                                for c in configs.values())
     per_seed = {m: [] for m in configs}
     with log.progress_bar(quiet, training=False) as bar:
-        task = bar.add_task("", total=total)
-
-        def advance(what):
-            if isinstance(what, str):
-                bar.update(task, description=what, advance=1)
-            else:
-                bar.advance(task, what)
-
-        for seed in cc.seeds:
-            for m, c in configs.items():
-                per_seed[m].append(run_one(c, corpus, cc, seed, rows, advance))
+        job = Job(out, corpus, cc, probe, paths, bar, bar.add_task("", total=total), quiet)
+        try:
+            for seed in cc.seeds:
+                for m, c in configs.items():
+                    per_seed[m].append(job.run_one(c, seed))
+        except KeyboardInterrupt:
+            print(f"compare stopped; run the same command again to continue in {out} (finished stages are kept, "
+                  "an unfinished training resumes from its newest checkpoint).")
+            raise
     results = {"setup": _setup(cc, corpus_path, dialogues_path, test_path, corpus, configs, per_seed, start),
                "per_seed": per_seed}
     return _write(results, out)
 
 
-def _context_set(corpus: Corpus, cc: CompareConfig) -> ContextSet:
-    lengths = cc.prompt_lengths()
-    windows = eval_windows(corpus.val_ids, cc.context_windows, lengths[-1], cc.continuation)
-    return ContextSet.build(windows, lengths, cc.continuation)
-
-
 def _setup(cc, corpus_path, dialogues_path, test_path, corpus, configs, per_seed, start) -> dict:
-    first = per_seed["gpt"][0]
+    tcfg = pretrain_config(cc, 0)
     return {
         "preset": cc.preset, "vocab_size": corpus.tok.vocab_size, "corpus": str(corpus_path),
         "dialogues": str(dialogues_path), "test_dialogues": str(test_path) if test_path else "last 10 % of --dialogues",
-        "seeds": list(cc.seeds), "quick": cc.quick, "compare": dataclasses.asdict(cc),
+        "seeds": list(cc.seeds), "budget": cc.budget, "quick": cc.quick, "compare": dataclasses.asdict(cc),
         "configs": {m: c.to_dict() for m, c in configs.items()},
         "params": {m: per_seed[m][0]["cost"]["params"] for m in configs},
-        "pretrain_tokens": first["pretrain_tokens"], "finetune_tokens": first["finetune_tokens"],
+        "pretrain_tokens": tcfg.steps * tcfg.batch_size * tcfg.seq_len, "until_flat": cc.until_flat,
+        "eval_every": tcfg.eval_every, "flat_rule": {"window": FLAT_WINDOW, "improvement": FLAT_IMPROVEMENT,
+                                                     "min_evals": FLAT_MIN_EVALS},
+        "finetune_tokens": per_seed["gpt"][0]["finetune_tokens"],
+        "finetune_steps": {m: per_seed[m][0]["finetune_tokens"] // max(1, finetune_setup(c, corpus, cc, 0)[0]
+                                                                         .tokens_per_batch())
+                           for m, c in configs.items()},
+        "finetune_lr": cc.finetune_lr,
         "decode_batch": cc.diversity_prompts, "continuation_len": cc.continuation, "lm_prompt": cc.lm_length(),
         "n_test_dialogues": len(corpus.test_pairs), "answer_tokens": cc.answer_tokens,
         "n_diversity_prompts": cc.diversity_prompts, "diversity_tokens": cc.diversity_tokens,
+        "n_coherence_prompts": cc.coherence_prompts, "coherence_tokens": cc.coherence_tokens,
+        "n_recall_groups": len({it["group"] for it in corpus.recall}),
         "temperature": cc.temperature,
         "device": f"{jax.devices()[0].platform.upper()} ({jax.device_count()} device(s))",
         "wall_s": time.perf_counter() - start,
@@ -356,7 +716,7 @@ def _setup(cc, corpus_path, dialogues_path, test_path, corpus, configs, per_seed
 
 
 def _write(results: dict, out: Path) -> Path:
-    (out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    _write_json(out / "results.json", results)
     return write_report(results, out)
 
 
@@ -379,7 +739,7 @@ def _load_pair(run_dirs):
 
 def _pretrained_of(run):
     """The pre-trained run behind a fine-tuned one (its config's data.from), else the run itself."""
-    source = read_config(run.run_dir).get("data", {}).get("from")
+    source = rundir.read_config(run.run_dir).get("data", {}).get("from")
     return load(source) if source and Path(source).is_dir() else run
 
 
@@ -387,7 +747,9 @@ def reuse_runs(run_dirs, corpus_path, dialogues_path, out, cc: CompareConfig, *,
                quiet: bool = False) -> Path:
     """Measure two already trained runs (one seed each) instead of training: pre-training-side
     numbers on their pre-trained checkpoints, dialogue scores on their fine-tuned ones (a run that
-    was only pre-trained is fine-tuned here first)."""
+    was only pre-trained is fine-tuned here first). Each model is measured at one point only, so
+    the verdicts that need a loss curve (diversity at equal loss, compute to a loss) are not
+    measurable."""
     with _compile_cache():
         return _reuse_runs(run_dirs, corpus_path, dialogues_path, Path(out), cc, test_path, quiet)
 
@@ -401,13 +763,13 @@ def _reuse_runs(run_dirs, corpus_path, dialogues_path, out: Path, cc: CompareCon
     S = sora_t.get("prefix_len") or sora_t.get("seq_len", 2 * cc.prefix_len) // 2
     cc = dataclasses.replace(cc, seq_len=gpt_t.get("seq_len", cc.seq_len), prefix_len=S, seeds=(gpt_t.get("seed", 0),))
     corpus = prepare_corpus(corpus_path, dialogues_path, test_path, out, cc, tok=runs["gpt"].tokenizer)
-    rows = _context_set(corpus, cc)
+    probe = Probes.build(corpus, cc)
     per_seed = {}
     with log.progress_bar(quiet, training=False) as bar:
         task = bar.add_task("", total=2)
         for m, run in runs.items():
             bar.update(task, description=f"{m}: measuring {pre[m].run_dir}")
-            per_seed[m] = [_measure_run(pre[m], run, corpus, cc, rows)]
+            per_seed[m] = [_measure_run(pre[m], run, corpus, cc, probe)]
             bar.advance(task)
     configs = {m: r.config for m, r in runs.items()}
     results = {"setup": _setup(cc, corpus_path, dialogues_path, test_path, corpus, configs, per_seed, start),
@@ -416,27 +778,37 @@ def _reuse_runs(run_dirs, corpus_path, dialogues_path, out: Path, cc: CompareCon
     return _write(results, out)
 
 
-def _measure_run(pre, run, corpus: Corpus, cc: CompareConfig, rows: ContextSet) -> dict:
+def _measure_run(pre, run, corpus: Corpus, cc: CompareConfig, probe: Probes) -> dict:
     model, t = pre.model, pre.train_config or {}
-    record = measure_pretrained(model, corpus, cc, t.get("seed", 0), rows)
-    loss = rows.only(cc.lm_length()).losses(model)[0]
+    seed = t.get("seed", 0)
+    record = measure_pretrained(model, corpus, cc, seed, probe)
+    point = eval_point(model, corpus, cc, probe, seed, pre.step)
     tokens = pre.step * t.get("batch_size", 0) * t.get("seq_len", 0)
-    record["lm"] = lm_record([tokens], [loss], rows.only(cc.lm_length()), corpus.tok)
-    tcfg = TrainConfig.from_dict({**t, "kind": "text"}) if t else _pretrain_config(cc, 0)
-    batches = text_batches(pre.config, corpus, dataclasses.replace(cc, batch_size=tcfg.batch_size, seq_len=tcfg.seq_len,
-                                                                     prefix_len=tcfg.encoder_len))
+    record["lm"] = lm_record([tokens], [point["loss"]], probe.lm_rows, corpus.tok)
+    record["evals"] = [point]
+    tcfg = TrainConfig.from_dict({**t, "kind": "text"}) if t else pretrain_config(cc, 0)
+    batches = text_batches(pre.config, corpus, dataclasses.replace(cc, batch_size=tcfg.batch_size,
+                                                                     seq_len=tcfg.seq_len, prefix_len=tcfg.encoder_len))
     traced, compiled = compile_step(model, batches, tcfg)
-    logged = [m["tokens_per_s"] for m in log.read_metrics(pre.run_dir) if "tokens_per_s" in m]
+    metrics = log.read_metrics(pre.run_dir)
+    logged = [m["tokens_per_s"] for m in metrics if "tokens_per_s" in m]
+    timeline = probes.training_seconds(metrics, batches.tokens_per_batch())
     record["cost"].update(params=nn.count_params(model), **step_flops(traced, compiled, batches.tokens_per_batch()),
                           train_tokens_per_s=float(np.median(logged)) if logged else float("nan"),
+                          timeline=timeline, pretrain_s=timeline[-1][1] if timeline else float("nan"),
                           wall_s=float("nan"))  # trained elsewhere
+    record["pretrain"] = {"steps": pre.step, "cap_steps": tcfg.steps, "stopped": "trained elsewhere",
+                          "tokens_per_step": batches.tokens_per_batch()}
     fine = run.model if run is not pre else _finetuned_here(run, corpus, cc)
-    record["dialogue"] = dialogue_scores(fine, corpus.tok, corpus.test_pairs, cc.answer_tokens)
-    record.update(seed=t.get("seed", 0), pretrain_tokens=tokens, finetune_tokens=cc.finetune_tokens)
+    scores = dialogue_scores(fine, corpus.tok, corpus.test_pairs, cc.answer_tokens)
+    kinds = probes.dialogue_kinds(corpus.train_pairs, corpus.test_pairs)
+    scores["splits"] = probes.split_scores(scores.pop("answers"), [a for _, a in corpus.test_pairs], kinds)
+    record["dialogue"] = scores
+    record.update(seed=seed, pretrain_tokens=tokens, finetune_tokens=cc.finetune_tokens)
     return record
 
 
 def _finetuned_here(run, corpus: Corpus, cc: CompareConfig):
-    batches, tcfg = _finetune_setup(run.config, corpus, cc, (run.train_config or {}).get("seed", 0))
+    batches, tcfg = finetune_setup(run.config, corpus, cc, (run.train_config or {}).get("seed", 0))
     train(run.model, batches, tcfg)
     return run.model

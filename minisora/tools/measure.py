@@ -128,8 +128,8 @@ def answer(model, tok, questions, max_tokens: int) -> list[str]:
 
 
 def dialogue_scores(model, tok, test_pairs, max_tokens: int) -> dict:
-    """Exact match and token F1 of greedy answers to the test questions, and a few samples
-    (the article's own question first)."""
+    """Exact match and token F1 of greedy answers to the test questions, a few samples (the
+    article's own question first), and every answer (``answers``, in the test questions' order)."""
     questions = [q for q, _ in test_pairs]
     answers = answer(model, tok, questions + [ARTICLE_QUESTION], max_tokens)
     refs = [a for _, a in test_pairs]
@@ -137,7 +137,7 @@ def dialogue_scores(model, tok, test_pairs, max_tokens: int) -> dict:
     f1 = float(np.mean([text_metrics.token_f1(p, r) for p, r in zip(answers, refs)]))
     samples = [{"question": ARTICLE_QUESTION, "reference": ARTICLE_ANSWER, "answer": answers[-1]}]
     samples += [{"question": q, "reference": r, "answer": p} for q, r, p in zip(questions[:4], refs[:4], answers[:4])]
-    return {"em": em, "f1": f1, "samples": samples}
+    return {"em": em, "f1": f1, "samples": samples, "answers": answers[:-1]}
 
 
 def state_bytes(model, new_tokens, prompt_len: int = 16) -> dict:
