@@ -57,3 +57,14 @@ def trained(tmp_path_factory):
         minisora.finetune(d / name, d / "dialogues.jsonl", d / ("chat" if family == "gpt" else "sora-chat"), tune,
                           quiet=True)
     return d
+
+
+@pytest.fixture(scope="session")
+def chapter_env(tmp_path_factory):
+    """Environment variables for running a tutorial chapter (script or notebook kernel) in quick
+    mode, with a JAX compilation cache kept on disk for this test process: a chapter's notebook
+    run loads the XLA programs its script run compiled (tens of seconds per chapter on a CPU)
+    instead of compiling them again. The chapter computes exactly what it computes without it."""
+    cache = tmp_path_factory.mktemp("jax-cache")
+    return {"MINISORA_QUICK": "1", "JAX_COMPILATION_CACHE_DIR": str(cache),
+            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0.2"}

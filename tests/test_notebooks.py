@@ -26,8 +26,9 @@ def images(notebook) -> int:
 
 
 @pytest.mark.parametrize("chapter", PARAMS)
-def test_chapter_runs_as_a_notebook(chapter, monkeypatch):
-    monkeypatch.setenv("MINISORA_QUICK", "1")
+def test_chapter_runs_as_a_notebook(chapter, monkeypatch, chapter_env):
+    for name, value in chapter_env.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel draws inline, as in JupyterLab
     notebook = jupytext.read(chapter)
     client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",

@@ -36,8 +36,8 @@ def test_chapters_call_python_not_the_cli():
 
 
 @pytest.mark.parametrize("chapter", PARAMS)
-def test_chapter_runs(chapter):
-    env = dict(os.environ, MINISORA_QUICK="1", MPLBACKEND="Agg")
+def test_chapter_runs(chapter, chapter_env):
+    env = dict(os.environ, **chapter_env, MPLBACKEND="Agg")
     result = subprocess.run(
         [sys.executable, str(chapter)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
