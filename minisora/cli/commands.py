@@ -29,7 +29,7 @@ from ..inference.run import load
 from ..tokenizer import MODEL_TYPES, Tokenizer, describe_pieces, train_tokenizer
 from ..tools import bench, compare, hf, serve
 from ..tools import bench_serve as bench_serve_tool
-from ..tools.report import judge_claims
+from ..tools.report import QUICK_NOTE, judge_claims
 from ..training import jobs
 from .demo import run_demo
 from .parser import build_parser
@@ -311,20 +311,21 @@ def compare_models(args) -> None:
     test = args.test_dialogues
     if test is None and dialogues.resolve() == SHIPPED_DIALOGUES["train"].resolve():
         test = SHIPPED_DIALOGUES["test"]  # the shipped split; otherwise the last tenth is held out
-    base = compare.CompareConfig.quick_mode() if args.quick else compare.CompareConfig()
-    changes = {k: v for k, v in dict(preset=args.preset, budget_tokens=args.budget_tokens,
-                                     finetune_tokens=args.finetune_tokens, vocab_size=args.vocab_size).items()
-               if v is not None}
+    flags = {"preset": args.preset, "budget_tokens": args.budget_tokens, "finetune_tokens": args.finetune_tokens,
+             "vocab_size": args.vocab_size}
+    changes = {k: v for k, v in flags.items() if v is not None}
     if args.seeds is not None:
         changes["seeds"] = tuple(range(args.seeds))
-    cc = dataclasses.replace(base, **changes)
+    cc = compare.CompareConfig.for_budget(args.budget, **changes)
     if args.runs:
         path = compare.reuse_runs(args.runs, args.corpus, dialogues, args.out, cc, test_path=test)
     else:
+        if cc.quick:
+            print(QUICK_NOTE)
         path = compare.run_compare(args.corpus, dialogues, args.out, cc, test_path=test)
     print(f"report -> {path}")
     for row in judge_claims(json.loads((Path(args.out) / "results.json").read_text(encoding="utf-8"))):
-        print(f"  {row['claim']}: {row['verdict']}")
+        print(f"  {row['claim']}: {row['verdict']}" + (f" ({row['why']})" if row["why"] else ""))
 
 
 # --- the command -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from ..inference.sampling import (
 )
 from ..tokenizer import MODEL_TYPES
 from ..tools.bench import BENCH_SHAPES, DEFAULT_SHAPE
+from ..tools.compare import BUDGETS
 
 TRAIN_DEFAULTS = TrainConfig()
 
@@ -286,15 +287,21 @@ def _add_compare(sub) -> None:
                    help="question/answer JSON lines to fine-tune on (default: the shipped train split)")
     p.add_argument("--test-dialogues", metavar="FILE",
                    help="held-out questions to score (default: the shipped test split, or the last 10 %% of --dialogues)")
-    p.add_argument("--out", required=True, metavar="DIR", help="where report.md, results.json and the figures go")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="where report.md, results.json, the figures and the runs go; the same command again "
+                        "continues an interrupted comparison there")
     p.add_argument("--preset", help="model shape (default tiny); Sora's LSTM is sized to match ChatGPT's parameters")
-    p.add_argument("--budget-tokens", type=int, metavar="N", help="pre-training tokens per model and seed (default 500000)")
-    p.add_argument("--finetune-tokens", type=int, metavar="N", help="fine-tuning tokens per model and seed (default 100000)")
+    p.add_argument("--budget", choices=list(BUDGETS), default="quick",
+                   help="quick: seconds, most verdicts 'not measurable' (tests, chapter 10); full: each model trained "
+                        "until its held-out loss flattens, about an hour on a 2-core CPU (the published report)")
+    p.add_argument("--budget-tokens", type=int, metavar="N",
+                   help="the most pre-training tokens per model and seed (default: the budget's)")
+    p.add_argument("--finetune-tokens", type=int, metavar="N",
+                   help="fine-tuning tokens per model and seed (default: the budget's)")
     p.add_argument("--vocab-size", type=int, help="pieces of the shared tokenizer (default 4000)")
-    p.add_argument("--seeds", type=int, metavar="K", help="seeds 0..K-1 per model (default 3)")
+    p.add_argument("--seeds", type=int, metavar="K", help="seeds 0..K-1 per model (default: the budget's, 2 or 3)")
     p.add_argument("--runs", nargs=2, metavar=("A", "B"),
                    help="measure two trained runs, one Sora and one ChatGPT (default: train them)")
-    p.add_argument("--quick", action="store_true", help="a tiny budget and two seeds: under a minute, for tests")
     p.set_defaults(handler="compare")
 
 

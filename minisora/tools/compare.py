@@ -73,7 +73,14 @@ from ..training.loop import compile_step, train
 from ..training.losses import bits_per_byte, perplexity, piece_bytes
 from . import probes
 from .flops import jaxpr_flops, xla_flops
-from .measure import ContextSet, context_curve, dialogue_scores, diversity, eval_windows, state_bytes
+from .measure import (
+    ContextSet,
+    context_curve,
+    dialogue_scores,
+    diversity,
+    eval_windows,
+    state_bytes,
+)
 from .report import write_report
 
 MATCH_TOLERANCE = 0.10  # |P_Sora − P_ChatGPT| / P_ChatGPT
@@ -82,7 +89,7 @@ SETTINGS_FILE, EVALS_FILE = "settings.json", "evals.jsonl"
 STAGES = ("pretrain", "measure", "finetune", "dialogue")
 # What one measuring stage costs, in training steps of the progress bar (for its ETA): measured on the
 # tiny preset, a 2-core CPU (context, recall, coherence and decoding-cost probes; 109 greedy answers).
-STAGE_STEPS = {"measure": 120, "dialogue": 60}
+STAGE_STEPS = {"measure": 60, "dialogue": 5}
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,7 @@ class CompareConfig:
     budget: str = "full"  # the name of the budget these settings started from (the report says it)
     preset: str = "tiny"
     vocab_size: int = 4000
-    budget_tokens: int = 6_553_600  # the most tokens each model reads in pre-training, per seed (3200 steps)
+    budget_tokens: int = 4_915_200  # the most tokens each model reads in pre-training, per seed (2400 steps)
     until_flat: bool = True  # stop pre-training once the held-out loss has flattened (``flattened``)
     eval_points: int = 32  # held-out evaluations along the budget (every budget / eval_points steps)
     finetune_tokens: int = 900_000  # dialogue tokens (padded rows) each model reads in fine-tuning
@@ -112,18 +119,19 @@ class CompareConfig:
     diversity_tokens: int = 64
     coherence_prompts: int = 64  # samples of the final pre-trained models for the coherence probe
     coherence_tokens: int = 128
+    coherence_temperature: float = 0.7  # both models; below 1 so that more sampled sentences are complete claims
     recall_groups: int = 0  # groups of data/probes/recall.jsonl used (0: all)
     answer_tokens: int = 64  # longest greedy answer
 
     @classmethod
-    def for_budget(cls, name: str, **changes) -> "CompareConfig":
+    def for_budget(cls, name: str, **changes) -> CompareConfig:
         """The settings of a named budget (BUDGETS), with ``changes`` on top."""
         if name not in BUDGETS:
             raise UserError(f"Unknown budget {name!r}; choose one of: {', '.join(BUDGETS)}.")
         return cls(**{**BUDGETS[name], "budget": name, **changes})
 
     @classmethod
-    def quick_mode(cls, **changes) -> "CompareConfig":
+    def quick_mode(cls, **changes) -> CompareConfig:
         """Seconds instead of an hour: the quick budget (for tests and tutorials)."""
         return cls.for_budget("quick", **changes)
 
@@ -150,11 +158,11 @@ class CompareConfig:
 # The named budgets: the defaults above are "full"; "quick" changes these.
 BUDGETS = {
     "full": {},
-    "quick": dict(budget_tokens=8_192, until_flat=False, eval_points=2, finetune_tokens=4_000,
-                  finetune_batch_size=8, finetune_lr=1e-3, seeds=(0, 1), batch_size=8, seq_len=64,
-                  prefix_len=32, continuation=16, lm_prompt=16, context_windows=8, diversity_prompts=4,
-                  diversity_prompt_len=16, diversity_tokens=24, coherence_prompts=8, coherence_tokens=32,
-                  recall_groups=6, answer_tokens=16),
+    "quick": {"budget_tokens": 8_192, "until_flat": False, "eval_points": 2, "finetune_tokens": 4_000,
+              "finetune_batch_size": 8, "finetune_lr": 1e-3, "seeds": (0, 1), "batch_size": 8, "seq_len": 64,
+              "prefix_len": 32, "continuation": 16, "lm_prompt": 16, "context_windows": 8, "diversity_prompts": 4,
+              "diversity_prompt_len": 16, "diversity_tokens": 24, "coherence_prompts": 8, "coherence_tokens": 32,
+              "recall_groups": 6, "answer_tokens": 16},
 }
 
 
@@ -280,7 +288,7 @@ class Probes:
     coherence_prompts: list  # prompts of the final coherence probe
 
     @classmethod
-    def build(cls, corpus: Corpus, cc: CompareConfig) -> "Probes":
+    def build(cls, corpus: Corpus, cc: CompareConfig) -> Probes:
         lengths = cc.prompt_lengths()
         windows = eval_windows(corpus.val_ids, cc.context_windows, lengths[-1], cc.continuation)
         rows = ContextSet.build(windows, lengths, cc.continuation)
@@ -316,7 +324,7 @@ def finetune_setup(config, corpus: Corpus, cc: CompareConfig, seed: int):
     B = cc.finetune_batch_size
     steps = max(1, cc.finetune_tokens // (B * T))
     tcfg = TrainConfig(kind="dialogue", steps=steps, batch_size=B, seq_len=T, prefix_len=S, optimizer="adamw",
-                       lr=cc.finetune_lr, seed=seed, eval_every=steps, checkpoint_every=max(1, steps // 4),
+                       lr=cc.finetune_lr, seed=seed, eval_every=steps, checkpoint_every=max(50, steps // 4),
                        log_every=min(10, steps))
     batches = batching.Batches(config.family, "dialogue", corpus.dialogue_train, corpus.dialogue_train[:8],
                                batch_size=B, seq_len=T, vocab_size=config.vocab_size, prefix_len=S)
@@ -355,7 +363,7 @@ def measure_pretrained(model, corpus: Corpus, cc: CompareConfig, seed: int, prob
                  for c in it["candidates"])
     recall = probes.recall_probe(model, corpus.tok, corpus.recall, max_prompt=cc.max_prompt(n_cand))
     gen = probes.generation_probe(model, corpus.tok, probe.coherence_prompts, corpus.facts,
-                                  new_tokens=cc.coherence_tokens, temperature=cc.temperature, seed=seed)
+                                  new_tokens=cc.coherence_tokens, temperature=cc.coherence_temperature, seed=seed)
     return {"context": context_curve(model, probe.rows), "diversity": div, "cost": cost, "recall": recall,
             "coherence": {**gen["coherence"], "samples": gen["samples"]}}
 
@@ -408,7 +416,10 @@ def _has_checkpoint(run_dir: Path) -> bool:
 
 
 def _new_run(run_dir: Path, config, tcfg: TrainConfig, tok, data: dict) -> None:
-    """A run directory as ``minisora pretrain`` / ``finetune`` write one: config.json and tokenizer/."""
+    """A run directory as ``minisora pretrain`` / ``finetune`` write one: config.json and tokenizer/;
+    the records of an attempt that stopped before its first checkpoint are dropped."""
+    for name in (log.METRICS_FILE, EVALS_FILE):
+        (run_dir / name).unlink(missing_ok=True)
     rundir.write_config(run_dir, config, tcfg, data)
     tok.save(run_dir / rundir.TOKENIZER_DIR)
 
@@ -423,7 +434,7 @@ class Job:
 
     def say(self, line: str) -> None:
         if not self.quiet:
-            self.bar.console.print(line, highlight=False)
+            self.bar.console.print(line, highlight=False, soft_wrap=True)
 
     def advance(self, n: int = 1, description: str | None = None) -> None:
         self.bar.update(self.task, advance=n, **({} if description is None else {"description": description}))
@@ -433,7 +444,7 @@ class Job:
         share of the progress bar, which ``compute`` advances itself if ``counts_itself``."""
         path = run_dir / f"{name}.json"
         if path.exists():
-            self.say(f"skipping {what}: done before ({path})")
+            self.say(f"skipping {what}: done before ({path.relative_to(self.out)})")
             self.advance(units)
             return _read_json(path)
         self.advance(0, what)
@@ -470,7 +481,7 @@ class Job:
                             STAGE_STEPS["measure"],
                             lambda: measure_pretrained(pretrained(), self.corpus, cc, seed, self.probe))
         fine = self.stage(chat_dir, "finetune", f"{m} seed {seed}: fine-tuning", ftcfg.steps,
-                          lambda: self.finetune(pretrained(), batches, ftcfg, pre_dir, chat_dir, held),
+                          lambda: self.finetune(pretrained(), batches, ftcfg, (pre_dir, pre["steps"]), chat_dir, held),
                           counts_itself=True)
         dialogue = self.stage(chat_dir, "dialogue", f"{m} seed {seed}: answering the test questions",
                               STAGE_STEPS["dialogue"], lambda: self.dialogue(finetuned()))
@@ -534,13 +545,14 @@ class Job:
                 "train_tokens_per_s": float(np.median(speeds)) if speeds else float("nan"),
                 **step_flops(traced, compiled, batches.tokens_per_batch())}
 
-    def finetune(self, model, batches, tcfg: TrainConfig, source: Path, run_dir: Path, held: dict) -> dict:
-        """Fine-tuning on the dialogues with files (resumed from its newest checkpoint if any)."""
+    def finetune(self, model, batches, tcfg: TrainConfig, source: tuple, run_dir: Path, held: dict) -> dict:
+        """Fine-tuning on the dialogues with files (resumed from its newest checkpoint if any);
+        ``source`` = (pre-training run, its step)."""
         resume = _has_checkpoint(run_dir)
         if not resume:
             _new_run(run_dir, model.config, tcfg, self.corpus.tok,
                      {"dialogues": self.paths["dialogues"], "sha256": self.paths["dialogues_sha256"],
-                      "from": str(source), "from_step": rundir.load_model(source)[3]})
+                      "from": str(source[0]), "from_step": source[1]})
         chat = nn.create(model.config)
         nnx.update(chat, nnx.state(model, nnx.Param))
         start = checkpoint.restore_params(run_dir, nnx.state(chat, nnx.Param))[0] if resume else 0
@@ -582,7 +594,7 @@ def assemble(record: dict, pre: dict, fine: dict, dialogue: dict, lm_rows: Conte
 
 
 @contextlib.contextmanager
-def _compile_cache():
+def compile_cache():
     """Keep compiled XLA programs on disk (~/.cache/minisora/jax) while a comparison runs: the
     seeds after the first, and later comparisons, load them instead of recompiling (seconds per
     program on a CPU). The process's previous setting comes back afterwards."""
@@ -653,7 +665,7 @@ def run_compare(corpus_path, dialogues_path, out, cc: CompareConfig, *, test_pat
     Run again with the same arguments, it continues an interrupted comparison in ``out``: finished
     stages are read back, an unfinished training resumes from its newest checkpoint."""
     check(cc)
-    with _compile_cache():
+    with compile_cache():
         return _run_compare(corpus_path, dialogues_path, Path(out), cc, test_path, quiet)
 
 
@@ -700,14 +712,13 @@ def _setup(cc, corpus_path, dialogues_path, test_path, corpus, configs, per_seed
         "eval_every": tcfg.eval_every, "flat_rule": {"window": FLAT_WINDOW, "improvement": FLAT_IMPROVEMENT,
                                                      "min_evals": FLAT_MIN_EVALS},
         "finetune_tokens": per_seed["gpt"][0]["finetune_tokens"],
-        "finetune_steps": {m: per_seed[m][0]["finetune_tokens"] // max(1, finetune_setup(c, corpus, cc, 0)[0]
-                                                                         .tokens_per_batch())
-                           for m, c in configs.items()},
+        "finetune_steps": {m: finetune_setup(c, corpus, cc, 0)[1].steps for m, c in configs.items()},
         "finetune_lr": cc.finetune_lr,
         "decode_batch": cc.diversity_prompts, "continuation_len": cc.continuation, "lm_prompt": cc.lm_length(),
         "n_test_dialogues": len(corpus.test_pairs), "answer_tokens": cc.answer_tokens,
         "n_diversity_prompts": cc.diversity_prompts, "diversity_tokens": cc.diversity_tokens,
         "n_coherence_prompts": cc.coherence_prompts, "coherence_tokens": cc.coherence_tokens,
+        "coherence_temperature": cc.coherence_temperature,
         "n_recall_groups": len({it["group"] for it in corpus.recall}),
         "temperature": cc.temperature,
         "device": f"{jax.devices()[0].platform.upper()} ({jax.device_count()} device(s))",
@@ -750,7 +761,7 @@ def reuse_runs(run_dirs, corpus_path, dialogues_path, out, cc: CompareConfig, *,
     was only pre-trained is fine-tuned here first). Each model is measured at one point only, so
     the verdicts that need a loss curve (diversity at equal loss, compute to a loss) are not
     measurable."""
-    with _compile_cache():
+    with compile_cache():
         return _reuse_runs(run_dirs, corpus_path, dialogues_path, Path(out), cc, test_path, quiet)
 
 

@@ -27,7 +27,6 @@ from ..training.losses import token_nll
 from . import metrics as text_metrics
 
 
-
 @partial(jax.jit, static_argnames=("graphdef",))
 def _continuation_nll(graphdef, state, prompt, mask, cont):
     """−log p(cont | prompt) per row, averaged over its C tokens (nats/token).
@@ -71,15 +70,15 @@ class ContextSet:
     cont: np.ndarray  # (n_P · K, C)
 
     @classmethod
-    def build(cls, windows: np.ndarray, prompt_lengths, C: int) -> "ContextSet":
-        K, L = windows.shape
+    def build(cls, windows: np.ndarray, prompt_lengths, C: int) -> ContextSet:
+        _K, L = windows.shape
         P_max = L - C
         rows = [pad_rows([list(w[L - C - P : L - C]) for w in windows], P_max, left=True) for P in prompt_lengths]
         prompt = np.concatenate([r[0] for r in rows])
         mask = np.concatenate([r[1] for r in rows])
         return cls(list(prompt_lengths), prompt, mask, np.tile(windows[:, L - C :], (len(prompt_lengths), 1)))
 
-    def only(self, P: int) -> "ContextSet":
+    def only(self, P: int) -> ContextSet:
         """The rows of prompt length P alone, padded to P only."""
         i, K = self.prompt_lengths.index(P), len(self.prompt) // len(self.prompt_lengths)
         rows = slice(i * K, (i + 1) * K)

@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .probes import compute_to_quality, equal_loss_point
+
 MODELS = ("sora", "gpt")
 LABEL = {"sora": "Sora (encoder → LSTM)", "gpt": "ChatGPT (causal decoder)"}
 COLOR = {"sora": "tab:orange", "gpt": "tab:blue"}
@@ -70,13 +72,14 @@ def verdict(mean_a: float, std_a: float, mean_b: float, std_b: float, *, higher_
     return "inconclusive", d, margin
 
 
-def fmt(mean: float, std: float) -> str:
+def fmt(mean: float, std: float, *, exact: bool = True) -> str:
     """``mean ± std``, the std to two significant figures and the mean to the same decimals;
-    large numbers in k / M / G (``12.07 ± 0.35 k``); ``± n/a`` for a single seed; whole numbers
-    without spread (parameter counts, bytes) exactly."""
-    if (std == 0 or math.isnan(std)) and float(mean).is_integer():  # counts (parameters, bytes): exact
+    large numbers in k / M / G / T / P (``12.07 ± 0.35 k``); ``± n/a`` for a single seed; whole
+    numbers without spread (parameter counts, bytes) exactly, unless not ``exact`` (FLOPs)."""
+    if exact and (std == 0 or math.isnan(std)) and float(mean).is_integer():  # counts (parameters, bytes)
         return f"{int(mean):,}"
-    scale, suffix = next(((f, u) for f, u in ((1e9, " G"), (1e6, " M"), (1e3, " k")) if abs(mean) >= f), (1, ""))
+    units = ((1e15, " P"), (1e12, " T"), (1e9, " G"), (1e6, " M"), (1e3, " k"))
+    scale, suffix = next(((f, u) for f, u in units if abs(mean) >= f), (1, ""))
     m, sd = mean / scale, std / scale
     if math.isnan(m):
         return "n/a"
@@ -123,14 +126,15 @@ QUICK_NOTE = ("Quick-budget verdicts are mostly \"not measurable\": the models b
 
 
 def _row(claim: str, metric: str, winner: str, sora, gpt, *, higher: bool, why: str = "",
-         deterministic: bool = False) -> dict:
+         deterministic: bool = False, exact: bool = True) -> dict:
     """One claim's verdict: by the rule, or not measurable (``why`` says what shows it)."""
     if why:
-        return dict(claim=claim, metric=metric, winner=winner, verdict=NOT_MEASURABLE, d=math.nan, margin=math.nan,
-                    sora=sora, gpt=gpt, why=why)
-    a, b = (sora, gpt) if winner == "sora" else (gpt, sora)
-    v, d, margin = verdict(*a, *b, higher_is_better=higher, deterministic=deterministic)
-    return dict(claim=claim, metric=metric, winner=winner, verdict=v, d=d, margin=margin, sora=sora, gpt=gpt, why="")
+        v, d, margin = NOT_MEASURABLE, math.nan, math.nan
+    else:
+        a, b = (sora, gpt) if winner == "sora" else (gpt, sora)
+        v, d, margin = verdict(*a, *b, higher_is_better=higher, deterministic=deterministic)
+    return {"claim": claim, "metric": metric, "winner": winner, "verdict": v, "d": d, "margin": margin,
+            "sora": sora, "gpt": gpt, "why": why, "exact": exact}
 
 
 def _values(results: dict, model: str, key) -> list:
@@ -233,8 +237,6 @@ def _curve(run: dict) -> list[tuple[int, float]]:
 
 def equal_loss_points(results: dict) -> list[dict]:
     """probes.equal_loss_point of Sora's and ChatGPT's evaluation curves, seed by seed."""
-    from .probes import equal_loss_point  # probes imports measure; report is imported by compare only
-
     return [equal_loss_point(_curve(s), _curve(g), tolerance=EQUAL_LOSS_TOLERANCE)
             for s, g in zip(results["per_seed"]["sora"], results["per_seed"]["gpt"])]
 
@@ -262,8 +264,6 @@ def judge_diversity(results: dict) -> dict:
 
 def compute_points(results: dict) -> list[dict]:
     """probes.compute_to_quality of each seed: FLOPs and seconds to the loss both models reach."""
-    from .probes import compute_to_quality
-
     out = []
     for s, g in zip(results["per_seed"]["sora"], results["per_seed"]["gpt"]):
         runs = {m: {"curve": _curve(r), "tokens_per_step": r.get("pretrain", {}).get("tokens_per_step", 0),
@@ -287,7 +287,8 @@ def judge_compute(results: dict) -> dict:
         why = (f"{LABEL[m].split(' (')[0]} was already at the common target loss ({points[0]['target']:.3f}) at its "
                "first evaluation, so only an upper bound of its cost is known; the models must be evaluated "
                "along a longer training.")
-    return _row(claim, metric, "gpt", mean_std(flops["sora"]), mean_std(flops["gpt"]), higher=True, why=why)
+    return _row(claim, metric, "gpt", mean_std(flops["sora"]), mean_std(flops["gpt"]), higher=True, why=why,
+                exact=False)
 
 
 def judge_claims(results: dict) -> list[dict]:
@@ -357,12 +358,14 @@ def figure_cost(results: dict, path: Path) -> str:
 
 
 def figure_lm(results: dict, path: Path) -> str:
+    """Each seed's curve: with early stopping the seeds end at different points."""
     fig, ax = _axes()
     for m in MODELS:
-        x, mean, std = curve_stats(results, m, ("lm", "tokens"), ("lm", "val_loss"))
-        _band(ax, x / 1e3, mean, std, m)
-    return _finish(fig, ax, path, "training tokens read (thousands)", "validation loss (nats/token)",
-                   "Pre-training: held-out loss (mean ± std over seeds)")
+        for k, run in enumerate(results["per_seed"][m]):
+            ax.plot(np.asarray(run["lm"]["tokens"]) / 1e6, run["lm"]["val_loss"], marker="o", ms=3, color=COLOR[m],
+                    alpha=0.8, label=LABEL[m] if k == 0 else None)
+    return _finish(fig, ax, path, "training tokens read (millions)", "held-out loss (nats/token)",
+                   "Pre-training: held-out loss (one line per seed)")
 
 
 def figure_context(results: dict, path: Path) -> str:
@@ -386,9 +389,68 @@ def figure_context(results: dict, path: Path) -> str:
                    "Long context: loss of the next tokens")
 
 
+def figure_recall(results: dict, path: Path) -> str:
+    """Accuracy (left) and margin (right) of the recall probe against the distance d."""
+    fig, (ax, ax_m) = _subplots(1, 2, figsize=(10, 4.2))
+    for m in MODELS:
+        for a, key in ((ax, ("recall", "accuracy")), (ax_m, ("recall", "margin"))):
+            x, mean, std = curve_stats(results, m, ("recall", "distance"), key)
+            _band(a, x, mean, std, m)
+    r0 = results["per_seed"]["gpt"][0]["recall"]
+    ax.axhline(r0["chance"], color="grey", ls="--", lw=1, label=f"chance ({r0['chance']:.2f})")
+    ax_m.axhline(0, color="grey", lw=0.8)
+    ax.set_ylim(0, 1.02)
+    for a in (ax, ax_m):
+        a.set_xticks(r0["distance"])
+    _finish(None, ax_m, None, "distance d (sentences between the fact and the question)",
+            "margin: log p(right) − best log p(wrong) (nats)", "Recall margin")
+    return _finish(fig, ax, path, "distance d (sentences between the fact and the question)",
+                   "accuracy (share of items)", "Recall of a fact stated d sentences back")
+
+
+def figure_diversity_vs_loss(results: dict, path: Path) -> str:
+    """distinct-2 at every evaluation against the held-out loss there; the equal-loss points ringed."""
+    fig, ax = _axes()
+    for m in MODELS:
+        for k, run in enumerate(results["per_seed"][m]):
+            ax.plot([e["loss"] for e in run["evals"]], [e["diversity"]["distinct_2"] for e in run["evals"]],
+                    marker="o", ms=3, color=COLOR[m], alpha=0.7, label=LABEL[m] if k == 0 else None)
+    marked = False
+    for p, s, g in zip(equal_loss_points(results), results["per_seed"]["sora"], results["per_seed"]["gpt"]):
+        if p["found"]:
+            for run, i in ((s, p["i"]), (g, p["j"])):
+                e = run["evals"][i]
+                ax.plot(e["loss"], e["diversity"]["distinct_2"], "o", ms=11, mfc="none", mec="black",
+                        label=None if marked else "compared (equal held-out loss)")
+                marked = True
+    ax.invert_xaxis()  # training goes left to right: the loss falls
+    return _finish(fig, ax, path, "held-out loss at the evaluation (nats/token; training goes →)",
+                   "distinct-2 of the samples (0–1)", f"Diversity against quality, T = {results['setup']['temperature']}")
+
+
+def figure_compute(results: dict, path: Path) -> str:
+    """Held-out loss against the training FLOPs spent, and the common target loss of each seed."""
+    fig, ax = _axes()
+    for m in MODELS:
+        for k, run in enumerate(results["per_seed"][m]):
+            tps = run.get("pretrain", {}).get("tokens_per_step", 0)
+            flops = np.asarray([e["step"] for e in run["evals"]], float) * tps * run["cost"]["flops_per_token_counted"]
+            ax.plot(flops, [e["loss"] for e in run["evals"]], marker="o", ms=3, color=COLOR[m], alpha=0.8,
+                    label=LABEL[m] if k == 0 else None)
+    targets = [p["target"] for p in compute_points(results) if p["target"] is not None]
+    if targets:
+        ax.axhline(float(np.mean(targets)), color="grey", ls="--", lw=1, label="common target loss (mean)")
+    ax.set_xscale("log")
+    return _finish(fig, ax, path, "training FLOPs spent (log scale)", "held-out loss (nats/token)",
+                   "Compute needed for a quality")
+
+
 def figure_dialogue(results: dict, path: Path) -> str:
     fig, ax = _axes()
-    _bars(ax, results, [("exact match", ("dialogue", "em")), ("token F1", ("dialogue", "f1"))])
+    metrics = [("exact match", ("dialogue", "em")), ("token F1", ("dialogue", "f1"))]
+    if _has_splits(results):
+        metrics += [(f"F1, {k}", ("dialogue", "splits", k, "f1")) for k in ("paraphrase", "unseen")]
+    _bars(ax, results, metrics)
     return _finish(fig, ax, path, None, "score on the test split (0–1)", "Dialogue: answers to held-out questions (greedy)")
 
 
@@ -398,6 +460,17 @@ def figure_diversity(results: dict, path: Path) -> str:
                         ("repeated 3-grams", ("diversity", "repeated_3"))])
     return _finish(fig, ax, path, None, "share of n-grams (0–1)",
                    f"Diversity of samples at temperature {results['setup']['temperature']}")
+
+
+def figure_coherence(results: dict, path: Path) -> str:
+    fig, ax = _axes()
+    _bars(ax, results, [("contradiction rate", ("coherence", "contradiction_rate")),
+                        ("repeated 3-grams", ("coherence", "repeated_3"))])
+    return _finish(fig, ax, path, None, "share (0–1)", "Coherence of samples: claims that are wrong, and loops")
+
+
+def _has_splits(results: dict) -> bool:
+    return all("splits" in r["dialogue"] for m in MODELS for r in results["per_seed"][m])
 
 
 # --- report.md -----------------------------------------------------------------------------
@@ -417,27 +490,51 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|") or "(empty)"
 
 
+def _name(m: str) -> str:
+    return LABEL[m].split(" (")[0]
+
+
+def budget_text(s: dict) -> str:
+    """What the budget was, in one paragraph (and, for quick, where the published report is)."""
+    if s.get("runs"):
+        return ""
+    if s.get("quick") or s.get("budget") == "quick":
+        return f"**Budget: quick** ({s['pretrain_tokens']:,} pre-training tokens per model). {QUICK_NOTE}"
+    if not s.get("until_flat"):
+        return (f"**Budget: {s.get('budget', 'custom')}**: {s['pretrain_tokens']:,} pre-training tokens per model, "
+                "no early stop.")
+    rule = s["flat_rule"]
+    return (f"**Budget: {s.get('budget', 'full')}.** Each model is pre-trained until its held-out loss has "
+            f"flattened: evaluated every {s['eval_every']} steps, it stops at the first evaluation where the best "
+            f"loss of the last {rule['window']:.0%} of the steps improved on the best loss before them by less than "
+            f"{rule['improvement']:.0%} (after at least {rule['min_evals']} evaluations), or at the cap of "
+            f"{s['pretrain_tokens']:,} tokens. Fine-tuning: {s['finetune_tokens']:,} dialogue tokens at learning "
+            f"rate {s.get('finetune_lr', 'n/a')}.")
+
+
 def write_report(results: dict, out_dir) -> Path:
-    """Write ``out_dir/report.md`` and its five figures from a results dict (see compare.py)."""
+    """Write ``out_dir/report.md`` and its figures from a results dict (see compare.py)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     s = results["setup"]
+    per = results["per_seed"]
     header = ["", LABEL["sora"], LABEL["gpt"]]
     seeds = ", ".join(map(str, s["seeds"]))
     parts = [
         "# Sora vs ChatGPT, measured",
-        f"Preset `{s['preset']}` with a shared {s['vocab_size']}-piece tokenizer; corpus `{s['corpus']}`, "
-        f"dialogues `{s['dialogues']}`. Each model pre-trained on {s['pretrain_tokens']:,} tokens and fine-tuned "
-        f"on {s['finetune_tokens']:,} dialogue tokens, seeds {seeds}"
-        f"{' (quick mode)' if s.get('quick') else ''}; whole job {s.get('wall_s', 0):.0f} s on "
-        f"{s.get('device', 'this machine')}. Every number is mean ± std over the {len(s['seeds'])} seed(s).",
+        (f"Preset `{s['preset']}` with a shared {s['vocab_size']}-piece tokenizer; corpus `{s['corpus']}`, "
+        f"dialogues `{s['dialogues']}`; seeds {seeds}; whole job {s.get('wall_s', 0):.0f} s on "
+        f"{s.get('device', 'this machine')}. Every number is mean ± std over the {len(s['seeds'])} seed(s)."),
     ]
     n = s["params"]
     parts[-1] += (f" Parameters: Sora {n['sora']:,}, ChatGPT {n['gpt']:,} "
                   f"({abs(n['sora'] - n['gpt']) / n['gpt']:.1%} apart).")
     if s.get("runs"):
         parts[-1] += (f" The models are the trained runs {', '.join(f'`{r}`' for r in s['runs'])}, measured here, "
-                      "not trained here: their budgets and sizes are whatever their training used.")
+                      "not trained here: their budgets and sizes are whatever their training used; each is "
+                      "measured at one point, so the claims that need a loss curve are not measurable.")
+    if budget_text(s):
+        parts.append(budget_text(s))
 
     # 1. size and cost
     cost = [("parameters", ("cost", "params")),
@@ -449,14 +546,15 @@ def write_report(results: dict, out_dir) -> Path:
             ("decode state at the longest length (bytes)", ("cost", "state_bytes_max"))]
     parts += [
         "## 1. Size and cost",
-        "*Method.* Parameters are counted from the built models' arrays. FLOPs per training token: "
+        ("*Method.* Parameters are counted from the built models' arrays. FLOPs per training token: "
         "*counted* = Σ 2·m·n·k over every matrix product in the program of one train step (forward and "
         "backward; a scan body counted once per step), and XLA's cost analysis of the same compiled step "
         "(all operations, but a loop body only once, so it undercounts Sora's LSTM loop); both divided "
         "by the tokens a step reads. Training tokens/s: pre-training tokens over its wall time, compile "
         f"and evaluations excluded; decode tokens/s: the scan decoder sampling {s['decode_batch']} "
         f"sequences × {s['diversity_tokens']} tokens, timed after its compiling call; decode state: "
-        "bytes of the prefill/step state of one sequence. Timings on a shared CPU are rough.",
+        "bytes of the prefill/step state of one sequence. Timings on a shared CPU are rough. FLOPs per "
+        "token are not the compute a model *needs*: section 7 measures that."),
         _table(header, _metric_rows(results, cost)),
         f"![decode state]({figure_cost(results, out / 'cost.png')})",
     ]
@@ -464,80 +562,202 @@ def write_report(results: dict, out_dir) -> Path:
     # 2. language modelling
     lm = [("final validation loss (nats/token)", ("lm", "final_loss")),
           ("final validation perplexity", ("lm", "final_ppl"))]
-    if all("final_bpb" in r["lm"] for m in MODELS for r in results["per_seed"][m]):  # results written before have none
+    if all("final_bpb" in r["lm"] for m in MODELS for r in per[m]):  # results written before have none
         lm.append(("final validation bits per byte", ("lm", "final_bpb")))
+    lm.append(("pre-training tokens read", ("pretrain_tokens",)))
+    stops = ""
+    if _has(results, "pretrain"):
+        stops = " Pre-training ended: " + "; ".join(
+            f"{_name(m)} " + ", ".join(f"seed {r['seed']} at step {r['pretrain']['steps']} ({r['pretrain']['stopped']})"
+                                       for r in per[m]) for m in MODELS) + "."
     parts += [
         "## 2. Language modelling",
         "*Method.* Validation loss = mean cross-entropy (nats/token) of the "
         f"{s['continuation_len']} tokens that follow a {s['lm_prompt']}-token prompt, on fixed windows of the "
-        "held-out last 10 % of the corpus, at regular points of pre-training; perplexity = exp(loss). "
+        "held-out last 10 % of the corpus, at every evaluation of pre-training; perplexity = exp(loss). "
         "The same question for both models: ChatGPT reads prompt + continuation causally, Sora's encoder "
         "reads the prompt and its LSTM decoder the continuation (teacher-forced). Sora's MLM loss is not "
         "part of it. Bits per byte = the continuations' summed loss / (ln 2 · their UTF-8 bytes): the same "
         "question in a unit no tokenizer changes (a piece's bytes are its text's, a special token has none). "
-        "The x axis counts the tokens each model read.",
+        "This loss is the one the stopping rule, the equal-loss comparison and the compute target use." + stops,
         _table(header, _metric_rows(results, lm)),
         f"![validation loss]({figure_lm(results, out / 'lm.png')})",
     ]
 
-    # 3. long context
-    x = results["per_seed"]["gpt"][0]["context"]["prompt_len"]
+    # 3. long context: the context curve and the recall probe
+    x = per["gpt"][0]["context"]["prompt_len"]
     ctx = [(f"prompt of {int(p)} tokens", ("context", "loss", i)) for i, p in enumerate(x)]
     ctx.append(("gain from the longest over the shortest prompt", ("context", "gain")))
+    uses = {m: context_uses(results, m) for m in MODELS}
     parts += [
         "## 3. Long and complex context",
-        "*Method.* From held-out text, windows of a prompt of P tokens followed by "
+        ("*Method.* From held-out text, windows of a prompt of P tokens followed by "
         f"{s['continuation_len']} continuation tokens; the loss is the mean cross-entropy (nats/token) of the "
         "continuation given the prompt, teacher-forced. The same windows serve every P (the prompt is "
         "the last P tokens before the continuation), so a falling curve means the model uses the older "
-        "context. P is capped so prompt + continuation fit the trained window of both models.",
+        "context. P is capped so prompt + continuation fit the trained window of both models. The gain "
+        "(loss at the shortest prompt − loss at the longest) is what the claim is judged on: the loss at "
+        "the longest prompt alone mixes the use of context with how well a model predicts text at all "
+        "(section 2)."),
         _table(header, _metric_rows(results, ctx)),
+        "Uses the older context (gain > max(2 s, "
+        f"{CONTEXT_MIN_GAIN} nats/token)): " + ", ".join(
+            f"{_name(m)} {'yes' if u[0] else 'no'} ({fmt(u[1], u[2])} vs {u[3]:.3f})" for m, u in uses.items()) + ".",
         f"![context]({figure_context(results, out / 'context.png')})",
     ]
+    if _has(results, "recall"):
+        r0 = per["gpt"][0]["recall"]
+        rec = [(f"accuracy at d = {d} ({n} items, prompts of {t:.0f} tokens)", ("recall", "accuracy", i))
+               for i, (d, n, t) in enumerate(zip(r0["distance"], r0["n"], r0["prompt_tokens"]))]
+        rec += [(f"margin at d = {d} (nats)", ("recall", "margin", i)) for i, d in enumerate(r0["distance"])]
+        beats = {m: recall_beats_chance(results, m) for m in MODELS}
+        parts += [
+            "### Recall of a fact far back",
+            (f"*Method.* {s.get('n_recall_groups', 'The')} groups of data/probes/recall.jsonl (written by "
+            "data/generate.py, held out from training: the corpus never names these people): a sentence states "
+            "a fact about a person the corpus never names, d filler sentences follow, then a phrase after which "
+            "the corpus writes the name again. Each of the group's candidate names is scored by its "
+            "log-likelihood there; accuracy = share of items where the right name scores highest (chance "
+            f"{r0['chance']:.2f}), margin = log p(right) − the best log p(wrong). Both models get the same items: "
+            f"those whose prompt fits {r0['max_prompt']} tokens, the longest both were trained on "
+            f"({r0['dropped']} items longer are left out)."),
+            _table(header, _metric_rows(results, rec)),
+            "Beats chance at d = 0 (accuracy > chance + 2 binomial standard errors): " + ", ".join(
+                f"{_name(m)} {'yes' if b[0] else 'no'} ({b[1]:.3f} vs {b[2]:.3f})" for m, b in beats.items()) + ".",
+            f"![recall]({figure_recall(results, out / 'recall.png')})",
+        ]
 
     # 4. dialogue
     dia = [("exact match", ("dialogue", "em")), ("token F1", ("dialogue", "f1"))]
+    if _has_splits(results):
+        sp = per["gpt"][0]["dialogue"]["splits"]
+        for k, what in (("paraphrase", "paraphrased questions"), ("unseen", "unseen answers")):
+            dia += [(f"{what} ({sp[k]['n']}): exact match", ("dialogue", "splits", k, "em")),
+                    (f"{what} ({sp[k]['n']}): token F1", ("dialogue", "splits", k, "f1"))]
     parts += [
         "## 4. Dialogue",
-        f"*Method.* After fine-tuning on the training split, each model answers the "
+        (f"*Method.* After fine-tuning on the training split, each model answers the "
         f"{s['n_test_dialogues']} held-out test questions greedily (at most {s['answer_tokens']} tokens). Exact "
         "match compares normalised strings; token F1 compares words (CJK characters count one each). "
-        "Five answers of the first seed, the article's customer-service question first:",
+        "*Paraphrased questions* ask, in new words, something fine-tuning taught the answer to; *unseen "
+        "answers* need slots (a sum, an order number, a city) that no training answer had, so the model must "
+        "compose them. Five answers of the first seed, the article's customer-service question first:"),
         _table(header, _metric_rows(results, dia)),
     ]
     for m in MODELS:
         rows = [[_cell(a["question"]), _cell(a["reference"]), _cell(a["answer"])]
-                for a in results["per_seed"][m][0]["dialogue"]["samples"]]
+                for a in per[m][0]["dialogue"]["samples"]]
         parts += [f"**{LABEL[m]}**", _table(["question", "reference", "answer"], rows)]
     parts.append(f"![dialogue]({figure_dialogue(results, out / 'dialogue.png')})")
 
     # 5. diversity
     div = [("distinct-1", ("diversity", "distinct_1")), ("distinct-2", ("diversity", "distinct_2")),
            ("repeated 3-gram rate", ("diversity", "repeated_3"))]
+    if _has(results, "evals"):
+        div.append(("self-BLEU-4", ("evals", -1, "diversity", "self_bleu")))
     parts += [
         "## 5. Diversity",
-        f"*Method.* Each pre-trained model continues the same {s['n_diversity_prompts']} held-out prompts "
+        (f"*Method.* Each pre-trained model continues the same {s['n_diversity_prompts']} held-out prompts "
         f"with {s['diversity_tokens']} tokens at temperature {s['temperature']} (no top-k/top-p). "
         "distinct-n = unique n-grams / all n-grams over all samples (higher = more varied); the repeated "
-        "3-gram rate is the share of a sample's 3-grams it already used (lower = less looping).",
+        "3-gram rate is the share of a sample's 3-grams it already used (lower = less looping); self-BLEU = "
+        "mean BLEU-4 of each sample against the others (lower = the samples differ more). A model that "
+        "has learned less samples more randomly, so the claim is judged where both models have the same "
+        "held-out loss: the samples are drawn at every evaluation of pre-training, and the pair of "
+        f"evaluations whose losses are within {EQUAL_LOSS_TOLERANCE:.0%} (the lowest such loss) is compared. "
+        "At the end of pre-training:"),
         _table(header, _metric_rows(results, div)),
-        f"![diversity]({figure_diversity(results, out / 'diversity.png')})",
     ]
+    if _has(results, "evals"):
+        rows = []
+        for r, p in zip(per["sora"], equal_loss_points(results)):
+            if p["found"]:
+                es, eg = per["sora"][len(rows)]["evals"][p["i"]], per["gpt"][len(rows)]["evals"][p["j"]]
+                rows.append([str(r["seed"]), f"{p['step_a']} / {p['step_b']}", f"{p['loss_a']:.3f} / {p['loss_b']:.3f}",
+                             f"{es['diversity']['distinct_2']:.3f} / {eg['diversity']['distinct_2']:.3f}",
+                             f"{es['diversity']['self_bleu']:.3f} / {eg['diversity']['self_bleu']:.3f}"])
+            else:
+                rows.append([str(r["seed"]), "none", _cell(p["reason"]), "", ""])
+        parts += ["At equal held-out loss (Sora / ChatGPT):",
+                  _table(["seed", "steps", "held-out loss", "distinct-2", "self-BLEU-4"], rows),
+                  f"![diversity against loss]({figure_diversity_vs_loss(results, out / 'diversity_loss.png')})"]
+    parts.append(f"![diversity]({figure_diversity(results, out / 'diversity.png')})")
+
+    # 6. coherence
+    if _has(results, "coherence"):
+        coh = [("checkable claims per seed", ("coherence", "claims")),
+               ("of those with a known truth", ("coherence", "checked")),
+               ("wrong (against arithmetic, the calendar, the corpus)", ("coherence", "wrong")),
+               ("inconsistent (against the sample itself)", ("coherence", "inconsistent")),
+               ("contradiction rate = (wrong + inconsistent) / claims", ("coherence", "contradiction_rate")),
+               ("repeated 3-gram rate", ("coherence", "repeated_3"))]
+        parts += [
+            "## 6. Coherence",
+            (f"*Method.* Each pre-trained model continues {s.get('n_coherence_prompts', '')} held-out prompts "
+            f"with {s.get('coherence_tokens', '')} tokens at temperature {s.get('coherence_temperature', s['temperature'])} "
+            "(the same for both; lower than the diversity samples' so that more sentences come out whole). Every checkable "
+            "claim the sample completes is found by the corpus's own sentence patterns (probes.py): a sum or "
+            "product, a weekday or month, a town's river or population, a person's age, a product's weight or "
+            "price. A claim is *wrong* if arithmetic, the calendar or the training corpus (which states every "
+            "fact one way) says otherwise, *inconsistent* if the same text said otherwise before. *Why this "
+            "measure:* it needs no second model as a judge (the loss of one model's samples under the other "
+            "inherits the judge's errors and rewards bland, repetitive text), and it is what \"coherent\" means "
+            "for this corpus, whose facts never contradict each other; the repeated 3-gram rate beside it "
+            f"catches the loops small models fall into. A rate needs at least {MIN_CLAIMS} claims per seed."),
+            _table(header, _metric_rows(results, coh)),
+            f"![coherence]({figure_coherence(results, out / 'coherence.png')})",
+        ]
+        for m in MODELS:
+            sample = (per[m][0]["coherence"].get("samples") or [""])[0]
+            parts.append(f"**{LABEL[m]}**, a sample: {_cell(sample)}")
+
+    # 7. compute to a quality
+    if _has(results, "evals"):
+        cp = compute_points(results)
+        comp = []
+        for m in MODELS:
+            got = [p["to_target"][m] for p in cp]
+            comp.append([_name(m), fmt(*stat(results, m, ("cost", "flops_per_token_counted"))),
+                         fmt(*mean_std([p["target"] for p in cp])),
+                         fmt(*mean_std([g["step"] if g else math.nan for g in got])),
+                         fmt(*mean_std([g["flops"] if g else math.nan for g in got]), exact=False),
+                         fmt(*mean_std([g["seconds"] if g and g["seconds"] is not None else math.nan for g in got])),
+                         ", ".join("yes" if g and g["at_first_eval"] else "no" for g in got)])
+        parts += [
+            "## 7. Compute needed for a quality",
+            ("*Method.* The target is the lowest held-out loss both models reach (the worse model's best), seed by "
+            "seed. The step where a model first reaches it is interpolated linearly between the two evaluations "
+            "around it (an upper estimate: a loss curve bends upward); FLOPs = that step · tokens per step · "
+            "counted FLOPs per token, seconds = training time to that step (compile and evaluations excluded, "
+            "from the run's metrics.jsonl). The claim is judged on FLOPs to the target, not FLOPs per token."),
+            _table(["", "FLOPs/token", "target loss", "steps to target", "FLOPs to target", "seconds to target",
+                    "reached at the first evaluation"], comp),
+            f"![compute]({figure_compute(results, out / 'compute.png')})",
+        ]
 
     # verdicts
     rows = []
     for r in judge_claims(results):
-        rows.append([r["claim"], r["metric"], fmt(*r["sora"]), fmt(*r["gpt"]),
-                     f"{r['d']:.4g}", f"{r['margin']:.4g}", f"**{r['verdict']}**"])
+        measurable = r["verdict"] != NOT_MEASURABLE
+        rows.append([r["claim"], r["metric"], fmt(*r["sora"], exact=r["exact"]), fmt(*r["gpt"], exact=r["exact"]),
+                     f"{r['d']:.4g}" if measurable else "–", f"{r['margin']:.4g}" if measurable else "–",
+                     f"**{r['verdict']}**", _cell(r["why"]) if r["why"] else ""])
     parts += [
         "## Verdicts on the article's claims",
-        f"*Rule.* d is the difference of the means in the direction the article claims (positive = as "
+        (f"*Rule.* d is the difference of the means in the direction the article claims (positive = as "
         f"claimed). A claim is **supported** if d > max({SIGMAS:g}·s_d, {REL_FLOOR:.0%} of the larger mean), "
         "**refuted** if d < −that margin, and **inconclusive** otherwise, where s_d = √(s_Sora² + s_ChatGPT²) "
         "is the seed spread of the difference (unknown with one seed, so noisy metrics are then "
-        "inconclusive; FLOPs have no seed spread). At this scale (about a million parameters, minutes of CPU "
-        "training) a verdict says what these models do, not what large models would.",
-        _table(["claim", "metric", "Sora", "ChatGPT", "d", "margin", "verdict"], rows),
+        "inconclusive). Before the rule, the probe must show that the models learned what it measures; "
+        f"otherwise the claim is **{NOT_MEASURABLE}**, and the last column gives the number that shows it: "
+        f"the context curve must fall for both models (gain > max(2 s, {CONTEXT_MIN_GAIN} nats/token)); "
+        "for recall, a model must beat chance at d = 0 by 2 binomial standard errors, and a distance "
+        f"d ≥ {RECALL_FAR} must fit; coherence needs {MIN_CLAIMS} checkable claims per seed from each model; "
+        "diversity needs an equal-loss pair of evaluations in every seed; compute needs both models to reach "
+        "the target after their first evaluation. At this scale (about a million parameters, CPU training) a "
+        "verdict says what these models do, not what large models would."),
+        _table(["claim", "metric as measured", "Sora", "ChatGPT", "d", "margin", "verdict", "why not measurable"],
+               rows),
     ]
     path = out / "report.md"
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")

@@ -1,9 +1,12 @@
-"""`minisora compare`: verdict rule, matched sizes, FLOP counting, the evaluators, the report
+"""`minisora compare`: verdict rule, the "not measurable" rule of every claim on hand-made cases,
+the full budget's stopping rule, matched sizes, FLOP counting, the evaluators, the report, and the
+whole job: end to end, refused with other settings, resumed after interruptions
 (minisora/tools/: compare.py, measure.py, report.py, flops.py)."""
 
 import json
 import math
 import statistics
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -15,8 +18,9 @@ from minisora.config import ModelConfig, TrainConfig
 from minisora.datasets import ARTICLE_QUESTION
 from minisora.errors import UserError
 from minisora.tokenizer import BOS_ID
-from minisora.tools import compare, measure, report
+from minisora.tools import compare, measure, probes, report
 from minisora.tools.flops import matmul_flops
+from minisora.training import log, rundir
 from minisora.training.losses import token_nll
 from minisora.training.optim import make_optimizer
 from minisora.training.step import make_steps, split_model
@@ -57,6 +61,7 @@ def test_fmt_rounds_to_the_spread():
     assert report.fmt(1_040_000, 0) == "1,040,000"
     assert report.fmt(3.5, math.nan) == "3.5 ± n/a"
     assert report.fmt(552_288, math.nan) == "552,288"  # a count measured once: exact
+    assert report.fmt(1_419_470_438_400, math.nan, exact=False) == "1.419 ± n/a T"  # FLOPs: not a count
 
 
 # --- matched sizes --------------------------------------------------------------------------------
@@ -139,55 +144,246 @@ def test_decode_state_bytes_grow_for_chatgpt_only():
     assert s[1] == s[0]
 
 
+# --- the full budget's stopping rule -----------------------------------------------------------------
+
+
+def test_flattened_on_a_hand_made_curve():
+    losses = [6.0, 5.0, 4.5, 4.2, 4.0, 3.9, 3.85, 3.82, 3.81, 3.805]
+    curve = [(100 * (k + 1), loss) for k, loss in enumerate(losses)]
+    # step 800: best of (640, 800] = 3.82, best up to 640 = 3.9: 2.1 % better, still learning;
+    # step 900: 3.81 against 3.85 (up to 720): 1.04 %; step 1000: 3.805 against 3.82 (up to 800): 0.39 %, flat
+    assert [compare.flattened(curve[: k + 1]) for k in range(len(curve))] == [False] * 9 + [True]
+
+
+def test_flattened_counts_a_rising_loss_and_waits_for_enough_evaluations():
+    losses = [6.0, 5.0, 4.4, 4.1, 4.0, 4.02, 4.05, 4.1, 4.2, 4.3]  # over-fits after step 500
+    curve = [(100 * (k + 1), loss) for k, loss in enumerate(losses)]
+    # step 600: only 4 evaluations before its last 20 % (≤ 480): too early; step 700: 5 before, none of
+    # the last 20 % (600, 700) beats their best 4.0 by 1 %: flat
+    assert [compare.flattened(curve[: k + 1]) for k in range(len(curve))] == [False] * 6 + [True] * 4
+    assert not compare.flattened([(1, 3.0), (2, 3.0), (3, 3.0)])  # flat, but three points say little
+
+
+# --- each claim's "not measurable" rule, on hand-made cases -------------------------------------------
+
+
+def _per_seed(sora: list[dict], gpt: list[dict]) -> dict:
+    return {"per_seed": {"sora": sora, "gpt": gpt}}
+
+
+def _context(gain: float) -> dict:
+    loss = [4.0 + gain, 4.0 + gain / 2, 4.0]
+    return {"context": {"prompt_len": [16, 64, 128], "loss": loss, "long_loss": loss[-1], "gain": loss[0] - loss[-1]}}
+
+
+def _context_blind_gpt():
+    """A ChatGPT that cannot see the past: attention writes nothing (W_o = 0, b_o = 0) and positions
+    are not embedded, so each position's logits depend on its own token only."""
+    model = _tiny("gpt")
+    for block in model.blocks:
+        block.attn.out.kernel[...] = jnp.zeros_like(block.attn.out.kernel[...])
+        block.attn.out.bias[...] = jnp.zeros_like(block.attn.out.bias[...])
+    model.pos_embed.embedding[...] = jnp.zeros_like(model.pos_embed.embedding[...])
+    return model
+
+
+def test_a_model_that_ignores_context_has_a_flat_curve_and_no_verdict():
+    windows = np.random.default_rng(2).integers(9, 40, (4, 12 + 5)).astype(np.int32)
+    rows = measure.ContextSet.build(windows, [4, 8, 12], 5)
+    blind = measure.context_curve(_context_blind_gpt(), rows)
+    assert blind["loss"][0] == blind["loss"][1] == blind["loss"][2] and blind["gain"] == 0.0
+    seeing = measure.context_curve(_tiny("gpt"), rows)
+    assert len(set(seeing["loss"])) == 3  # the same model with attention does depend on the prompt
+    results = _per_seed([{"context": blind}] * 2, [{"context": blind}] * 2)
+    row = report.judge_context(results)
+    assert row["verdict"] == report.NOT_MEASURABLE and math.isnan(row["d"])
+    assert "Sora 0 " in row["why"] and "ChatGPT 0 " in row["why"] and "needs > 0.020" in row["why"]
+
+
+def test_falling_context_curves_get_a_verdict():
+    sora, gpt = [_context(g) for g in (0.30, 0.32, 0.31)], [_context(g) for g in (0.10, 0.12, 0.11)]
+    row = report.judge_context(_per_seed(sora, gpt))
+    assert row["verdict"] == "supported" and row["d"] == pytest.approx(0.2) and row["why"] == ""
+    assert report.judge_context(_per_seed(gpt, sora))["verdict"] == "refuted"
+    # ChatGPT's curve falls by less than 0.02 nats: no verdict, and the reason names its gain
+    flat = [_context(g) for g in (0.010, 0.0, 0.005)]
+    row = report.judge_context(_per_seed(sora, flat))
+    assert row["verdict"] == report.NOT_MEASURABLE and "ChatGPT 0.0050 ± 0.0050" in row["why"]
+    # falling on average (0.04) but within twice its seed spread (2 · 0.065): not shown to fall
+    noisy = [_context(g) for g in (0.05, -0.03, 0.10)]
+    assert report.judge_context(_per_seed(sora, noisy))["verdict"] == report.NOT_MEASURABLE
+
+
+def _recall_results(score_sora, score_gpt, distances=probes.DISTANCES, max_prompt=128):
+    items = probes.recall_items(probes.load_recall(), distances)
+
+    def run(score):
+        r = probes.recall_scores(items, [[score(it, c) for c in it["candidates"]] for it in items])
+        return {"recall": {**r, "max_prompt": max_prompt, "dropped": 0}}
+
+    return _per_seed([run(score_sora)] * 2, [run(score_gpt)] * 2)
+
+
+def copies_the_fact(item, candidate):
+    return 0.0 if candidate.strip() in item["context"] else -5.0
+
+
+def ignores_the_context(item, candidate):
+    return -float(len(candidate))  # a fixed preference: short names
+
+
+def test_recall_at_chance_is_not_measurable_and_recall_decides():
+    row = report.judge_recall(_recall_results(ignores_the_context, ignores_the_context))
+    assert row["verdict"] == report.NOT_MEASURABLE
+    assert "Sora 0.250, ChatGPT 0.250, chance 0.250" in row["why"]
+    row = report.judge_recall(_recall_results(copies_the_fact, ignores_the_context))
+    # mean accuracy over d = 2, 4, 8: 1 against 1/4, no seed spread: d = 0.75 > 5 % of 1
+    assert row["verdict"] == "supported" and row["d"] == pytest.approx(0.75)
+    assert row["metric"].endswith("d ∈ {2, 4, 8} sentences back")
+    assert report.judge_recall(_recall_results(ignores_the_context, copies_the_fact))["verdict"] == "refuted"
+    # a model that copies, but no distance d ≥ 2 fits the trained prompt: nothing far to compare
+    near = report.judge_recall(_recall_results(copies_the_fact, ignores_the_context, (0, 1), max_prompt=32))
+    assert near["verdict"] == report.NOT_MEASURABLE and "32-token prompt" in near["why"]
+
+
+def test_coherence_needs_enough_claims():
+    def results(n_claims):
+        right = probes.coherence(["3 plus 4 is 7. " * n_claims], {})  # right every time
+        wrong = probes.coherence(["3 plus 4 is 8. " * n_claims], {})  # wrong every time
+        return _per_seed([{"coherence": right}] * 2, [{"coherence": wrong}] * 2)
+
+    row = report.judge_coherence(results(report.MIN_CLAIMS))
+    assert row["sora"][0] == 0.0 and row["gpt"][0] == 1.0 and row["verdict"] == "supported"
+    row = report.judge_coherence(results(5))
+    assert row["verdict"] == report.NOT_MEASURABLE and "Sora 5.0, ChatGPT 5.0 per seed" in row["why"]
+
+
+def _evals(points):
+    """Evaluation records from (step, held-out loss, distinct-2)."""
+    return [{"step": s, "loss": loss, "diversity": {"distinct_2": d2, "self_bleu": 0.1}} for s, loss, d2 in points]
+
+
+def test_diversity_is_compared_at_equal_loss_or_not_at_all():
+    def run(points, end_distinct):
+        return {"evals": _evals(points), "diversity": {"distinct_2": end_distinct},
+                "lm": {"final_loss": points[-1][1]}}
+
+    # At step 200 both are at ≈ 5.0 nats (0.4 % apart): ChatGPT's samples are more varied there (0.95 vs 0.80),
+    # though at the end, where ChatGPT's loss is far lower, they are less (0.60 vs 0.70).
+    sora = [run([(100, 6.0, 0.9), (200, 5.0, 0.80 + e), (300, 4.6, 0.7)], 0.7) for e in (0.0, 0.01, 0.02)]
+    gpt = [run([(100, 5.5, 0.97), (200, 4.98, 0.95 + e), (300, 4.2, 0.6)], 0.6) for e in (0.0, 0.01, 0.02)]
+    row = report.judge_diversity(_per_seed(sora, gpt))
+    assert row["verdict"] == "supported" and row["d"] == pytest.approx(0.15)
+    # never at one loss: ChatGPT's curve lies wholly below Sora's
+    low = [run([(100, 4.0, 0.9), (200, 3.5, 0.9)], 0.9)] * 3
+    row = report.judge_diversity(_per_seed(sora, low))
+    assert row["verdict"] == report.NOT_MEASURABLE and "do not overlap" in row["why"]
+
+
+def _compute_run(curve, flops_per_token):
+    return {"evals": [{"step": s, "loss": loss} for s, loss in curve], "pretrain": {"tokens_per_step": 100},
+            "cost": {"flops_per_token_counted": flops_per_token, "timeline": [[s, s / 10] for s, _ in curve]}}
+
+
+def test_compute_is_judged_on_flops_to_the_target_not_flops_per_token():
+    # Target = the worse model's best = Sora's 4.0. Sora reaches it at step 30: 3000 tokens · 2e6 = 6e9 FLOPs.
+    # ChatGPT costs more per token (3e6) but reaches 4.0 halfway from step 10 (4.5) to 20 (3.5): 1500 · 3e6 = 4.5e9.
+    sora = [_compute_run([(10, 6.0), (20, 5.0), (30, 4.0)], 2e6)] * 2
+    gpt = [_compute_run([(10, 4.5), (20, 3.5), (30, 3.4)], 3e6)] * 2
+    row = report.judge_compute(_per_seed(sora, gpt))
+    assert row["sora"][0] == pytest.approx(6e9) and row["gpt"][0] == pytest.approx(4.5e9)
+    assert row["verdict"] == "refuted"  # ChatGPT needed less compute for that loss
+    # ChatGPT's first evaluation is already below the target: only an upper bound of its cost is known
+    early = [_compute_run([(10, 3.9), (20, 3.5)], 3e6)] * 2
+    row = report.judge_compute(_per_seed(sora, early))
+    assert row["verdict"] == report.NOT_MEASURABLE and "ChatGPT was already at the common target" in row["why"]
+
+
 # --- the report -------------------------------------------------------------------------------------
 
 
 def _fake_results(n_seeds=3):
+    """Synthetic results, built so that the five claims come out supported, not measurable (recall at
+    chance), supported, supported (at the equal-loss point, step 200) and supported (ChatGPT reaches
+    Sora's best loss 5.0 at step 255.6: 255.6 · 2048 · 3e6 FLOPs against Sora's 300 · 2048 · 2e6)."""
     rng = np.random.default_rng(0)
+    items = probes.recall_items(probes.load_recall())
+    at_chance = probes.recall_scores(items, [[ignores_the_context(it, c) for c in it["candidates"]] for it in items])
     per = {}
     for m, base in (("sora", 5.0), ("gpt", 4.6)):
         runs = []
         for s in range(n_seeds):
-            loss = [base + 0.5 - 0.1 * i + rng.normal(0, 0.02) for i in range(4)]
-            runs.append(dict(
-                seed=s,
-                cost=dict(params=550_000, flops_per_token_counted=3e6 if m == "gpt" else 2e6, flops_per_token_xla=3e6,
-                          train_tokens_per_s=8000 + rng.normal(0, 100), decode_tokens_per_s=3000 + rng.normal(0, 50), wall_s=60.0,
-                          state_bytes=dict(new_tokens=[16, 64], bytes=[100, 400] if m == "gpt" else [50, 50]),
-                          state_bytes_max=400 if m == "gpt" else 50),
-                lm=dict(tokens=[1000, 2000], val_loss=[6.0, base], final_loss=base, final_ppl=math.exp(base),
-                        final_bpb=base / 3),
-                context=dict(prompt_len=[16, 32, 64, 128], loss=loss, long_loss=loss[-1], gain=loss[0] - loss[-1]),
-                dialogue=dict(em=0.1, f1=0.4 + rng.normal(0, 0.01),
-                              samples=[dict(question=ARTICLE_QUESTION, reference="请重置密码。", answer="a|b")] * 5),
-                diversity=dict(distinct_1=0.3, distinct_2=0.7 if m == "gpt" else 0.5, repeated_3=0.05 + rng.normal(0, 0.01)),
-            ))
+            gain = (0.4 if m == "sora" else 0.1) + rng.normal(0, 0.01)
+            loss = [base + gain - gain * i / 3 for i in range(4)]
+            d2 = 0.7 if m == "gpt" else 0.5
+            evals = _evals([(100, 6.0, d2 + 0.1), (200, 5.5, d2), (300, base, d2 - 0.1)])
+            wrong = 2 if m == "sora" else 10
+            runs.append({
+                "seed": s, "pretrain_tokens": 300 * 2048,
+                "pretrain": {"steps": 300, "cap_steps": 400, "stopped": "flattened", "tokens_per_step": 2048},
+                "cost": {"params": 550_000, "flops_per_token_counted": 3e6 if m == "gpt" else 2e6, "flops_per_token_xla": 3e6,
+                          "train_tokens_per_s": 8000 + rng.normal(0, 100), "decode_tokens_per_s": 3000 + rng.normal(0, 50),
+                          "wall_s": 60.0, "timeline": [[100, 10.0], [200, 20.0], [300, 30.0]],
+                          "state_bytes": {"new_tokens": [16, 64], "bytes": [100, 400] if m == "gpt" else [50, 50]},
+                          "state_bytes_max": 400 if m == "gpt" else 50},
+                "lm": {"tokens": [e["step"] * 2048 for e in evals], "val_loss": [e["loss"] for e in evals], "final_loss": base,
+                        "final_ppl": math.exp(base), "final_bpb": base / 3},
+                "evals": evals,
+                "context": {"prompt_len": [16, 32, 64, 128], "loss": loss, "long_loss": loss[-1], "gain": loss[0] - loss[-1]},
+                "recall": {**at_chance, "max_prompt": 128, "dropped": 0, "prompt_tokens": [20.0] * 5},
+                "coherence": {"claims": 40, "checked": 30, "wrong": wrong + s, "inconsistent": 0, "contradiction_rate": (wrong + s) / 40,
+                               "repeated_3": 0.1, "n_samples": 8, "samples": ["3 plus 4 is 7."]},
+                "dialogue": {"em": 0.1, "f1": 0.4 + rng.normal(0, 0.01),
+                              "splits": {k: {"em": 0.1, "f1": 0.4, "n": n} for k, n in (("paraphrase", 4), ("unseen", 6),
+                                                                                ("all", 10))},
+                              "samples": [{"question": ARTICLE_QUESTION, "reference": "请重置密码。", "answer": "a|b"}] * 5},
+                "diversity": {"distinct_1": 0.3, "distinct_2": d2 - 0.1, "repeated_3": 0.05 + rng.normal(0, 0.01)},
+            })
         per[m] = runs
-    setup = dict(preset="tiny", vocab_size=2000, params={"sora": 550_000, "gpt": 550_000}, corpus="c.txt", dialogues="d.jsonl", pretrain_tokens=2000,
-                 finetune_tokens=500, seeds=list(range(n_seeds)), quick=False, wall_s=1.0, decode_batch=4,
-                 continuation_len=32, lm_prompt=64, n_test_dialogues=10, answer_tokens=16, n_diversity_prompts=4,
-                 diversity_tokens=24, temperature=1.0)
+    setup = {"preset": "tiny", "vocab_size": 2000, "params": {"sora": 550_000, "gpt": 550_000}, "corpus": "c.txt",
+                 "dialogues": "d.jsonl", "pretrain_tokens": 400 * 2048, "finetune_tokens": 500, "seeds": list(range(n_seeds)),
+                 "budget": "full", "quick": False, "until_flat": True, "eval_every": 100,
+                 "flat_rule": {"window": 0.2, "improvement": 0.01, "min_evals": 5}, "finetune_lr": 3e-3, "wall_s": 1.0,
+                 "decode_batch": 4, "continuation_len": 32, "lm_prompt": 64, "n_test_dialogues": 10, "answer_tokens": 16,
+                 "n_diversity_prompts": 4, "diversity_tokens": 24, "n_coherence_prompts": 8, "coherence_tokens": 32,
+                 "n_recall_groups": 24, "temperature": 1.0}
     return {"setup": setup, "per_seed": per}
 
 
-SECTIONS = ["## 1. Size and cost", "## 2. Language modelling", "## 3. Long and complex context", "## 4. Dialogue",
-            "## 5. Diversity", "## Verdicts on the article's claims"]
-FIGURES = ["cost.png", "lm.png", "context.png", "dialogue.png", "diversity.png"]
+SECTIONS = ["## 1. Size and cost", "## 2. Language modelling", "## 3. Long and complex context",
+            "### Recall of a fact far back", "## 4. Dialogue", "## 5. Diversity", "## 6. Coherence",
+            "## 7. Compute needed for a quality", "## Verdicts on the article's claims"]
+FIGURES = ["cost.png", "lm.png", "context.png", "recall.png", "dialogue.png", "diversity.png", "diversity_loss.png",
+           "coherence.png", "compute.png"]
+
+
+def _claim_rows(text: str) -> dict:
+    """The verdict table of a report: claim -> its cells."""
+    table = text[text.index("## Verdicts"):]
+    return {cells[1].strip(): [c.strip() for c in cells[2:-1]]
+            for cells in (ln.split("|") for ln in table.splitlines() if ln.startswith("| ") and "---" not in ln)
+            if cells[1].strip() != "claim"}
 
 
 def test_report_from_synthetic_results(tmp_path):
-    path = report.write_report(_fake_results(), tmp_path)
-    text = path.read_text(encoding="utf-8")
+    results = _fake_results()
+    text = report.write_report(results, tmp_path).read_text(encoding="utf-8")
     for section in SECTIONS:
         assert section in text
     for fig in FIGURES:
         assert (tmp_path / fig).stat().st_size > 5000 and f"({fig})" in text
-    # the synthetic numbers were built to refute, support and support the three claims in turn
-    verdicts = [r["verdict"] for r in report.judge_claims(_fake_results())]
-    assert verdicts == ["refuted", "supported", "supported"]
+    rows = report.judge_claims(results)
+    assert [r["verdict"] for r in rows] == ["supported", report.NOT_MEASURABLE, "supported", "supported", "supported"]
+    table = _claim_rows(text)
+    assert list(table) == [r["claim"] for r in rows]  # every claim has its row, in order
+    for r in rows:  # metric as measured, Sora, ChatGPT, d, margin, verdict, and why when not measurable
+        metric, sora, gpt, _, _, v, why = table[r["claim"]]
+        assert metric == r["metric"]
+        assert sora == report.fmt(*r["sora"], exact=r["exact"]) and gpt == report.fmt(*r["gpt"], exact=r["exact"])
+        assert v == f"**{r['verdict']}**" and (why != "") == (r["verdict"] == report.NOT_MEASURABLE)
     assert "a\\|b" in text  # a "|" in an answer must not break the table
+    assert "**Budget: full.**" in text and "less than 1%" in text
     (row,) = [ln for ln in text.splitlines() if ln.startswith("| final validation bits per byte |")]
-    results = _fake_results()
     for m in ("sora", "gpt"):
         assert report.fmt(*report.mean_std([r["lm"]["final_bpb"] for r in results["per_seed"][m]])) in row
 
@@ -222,33 +418,151 @@ def test_lm_record_bits_per_byte_by_hand():
 def test_bad_settings_are_one_sentence(tmp_path):
     with pytest.raises(UserError, match="less than one batch"):
         compare.check(compare.CompareConfig(budget_tokens=10))
+    with pytest.raises(UserError, match="Unknown budget 'huge'; choose one of: full, quick"):
+        compare.CompareConfig.for_budget("huge")
     with pytest.raises(UserError, match="one Sora run and one ChatGPT run|no run directory|not a minisora run"):
         compare.reuse_runs([tmp_path / "a", tmp_path / "b"], "c.txt", "d.jsonl", tmp_path, compare.CompareConfig())
 
 
-# --- the whole job, quick ------------------------------------------------------------------------------
+def test_budgets():
+    full, quick = compare.CompareConfig.for_budget("full"), compare.CompareConfig.quick_mode(seeds=(0,))
+    assert full == compare.CompareConfig() and full.until_flat and not full.quick
+    assert quick.quick and not quick.until_flat and quick.seeds == (0,) and quick.budget == "quick"
+    assert full.finetune_lr == 3e-3  # the demo's, and at least its 600 steps on the shipped dialogues' 93-token rows
+    assert full.finetune_tokens // (full.finetune_batch_size * 93) >= 600
+
+
+def test_a_rerun_with_other_settings_is_refused(tmp_path):
+    corpus, dialogues = tmp_path / "c.txt", tmp_path / "d.jsonl"
+    corpus.write_text("text\n")
+    dialogues.write_text('{"question": "q", "answer": "a"}\n')
+    first = compare.settings_of(compare.CompareConfig.quick_mode(), corpus, dialogues, None)
+    compare.claim_out(tmp_path, first, {})
+    compare.claim_out(tmp_path, first, {})  # the same settings again: continued
+    other = compare.settings_of(compare.CompareConfig.quick_mode(seeds=(0, 1, 2)), corpus, dialogues, None)
+    with pytest.raises(UserError, match=r"other settings \(seeds \[0, 1\] → \[0, 1, 2\]\); rerun it with those"):
+        compare.claim_out(tmp_path, other, {})
+    corpus.write_text("another text\n")
+    changed = compare.settings_of(compare.CompareConfig.quick_mode(), corpus, dialogues, None)
+    with pytest.raises(UserError, match=r"\(the corpus file is another\)"):
+        compare.claim_out(tmp_path, changed, {})
+
+
+# --- the whole job ------------------------------------------------------------------------------------
+
+
+def _job(tmp_path, cc):
+    from minisora.datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES
+
+    corpus = compare.prepare_corpus(SHIPPED_CORPUS, SHIPPED_DIALOGUES["train"], SHIPPED_DIALOGUES["test"], tmp_path, cc)
+    paths = {"corpus": str(SHIPPED_CORPUS), "corpus_sha256": "", "dialogues": "", "dialogues_sha256": ""}
+    bar = log.progress_bar(True, training=False)
+    return compare.Job(tmp_path, corpus, cc, compare.Probes.build(corpus, cc), paths, bar, bar.add_task("", total=1),
+                       quiet=True), corpus
+
+
+def test_pretraining_stops_where_the_loss_flattens(tmp_path, monkeypatch):
+    cc = compare.CompareConfig.quick_mode(seeds=(0,), until_flat=True, eval_points=4)
+    job, corpus = _job(tmp_path, cc)
+    gpt_cfg, _, _ = compare.matched_configs(cc.preset, corpus.tok.vocab_size)
+    tcfg = compare.pretrain_config(cc, 0)
+    assert (tcfg.steps, compare.eval_steps(tcfg)) == (16, [4, 8, 12, 16])
+    monkeypatch.setattr(compare, "flattened", lambda curve, **kw: len(curve) >= 2)  # "flat" at the 2nd evaluation
+    run_dir = tmp_path / "runs" / "gpt-s0"
+    with compare.compile_cache():
+        pre = job.pretrain(gpt_cfg, 0, tcfg, run_dir, {})
+    assert (pre["steps"], pre["stopped"]) == (8, "flattened") and [e["step"] for e in pre["evals"]] == [4, 8]
+    assert rundir.load_model(run_dir)[3] == 8  # the model there is the one at the stop
+    assert max(m["step"] for m in log.read_metrics(run_dir)) == 8
+    # a rerun that finds it stopped (pretrain.json not yet written) trains no further
+    monkeypatch.setattr(compare, "train", lambda *a, **k: pytest.fail("trained again"))
+    with compare.compile_cache():
+        again = job.pretrain(gpt_cfg, 0, tcfg, run_dir, {})
+    assert (again["steps"], again["stopped"]) == (8, "flattened")
+    assert json.dumps(again["evals"]) == json.dumps(pre["evals"])  # as text: a rate of no claims is NaN
+
+
+TIMINGS = ("train_tokens_per_s", "decode_tokens_per_s", "compile_s", "pretrain_s", "finetune_s", "wall_s", "timeline")
+
+
+def _without_timings(per_seed: dict) -> str:
+    """The results of every run but their timings, as JSON text (so that NaN equals NaN)."""
+    out = json.loads(json.dumps(per_seed))
+    for runs in out.values():
+        for r in runs:
+            for k in TIMINGS:
+                r["cost"].pop(k)
+    return json.dumps(out, sort_keys=True)
 
 
 @pytest.mark.slow
-def test_quick_compare_writes_every_section(tmp_path):
+def test_quick_compare_end_to_end_and_resumed_after_interruptions(tmp_path, monkeypatch):
+    """The quick budget through the CLI writes every section and claim row. The same comparison,
+    interrupted in Sora's pre-training and again in ChatGPT's fine-tuning and run again each time,
+    ends with the same numbers (the loop resumes exactly), and no finished stage is computed twice."""
     from minisora.cli import main
     from minisora.datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES
 
-    assert main(["compare", "--quick", "--out", str(tmp_path), "--corpus", str(SHIPPED_CORPUS),
+    whole = tmp_path / "whole"
+    assert main(["compare", "--budget", "quick", "--seeds", "1", "--out", str(whole), "--corpus", str(SHIPPED_CORPUS),
                  "--dialogues", str(SHIPPED_DIALOGUES["train"])]) == 0
-    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    text = (whole / "report.md").read_text(encoding="utf-8")
     for section in SECTIONS:
         assert section in text
     for fig in FIGURES:
-        assert (tmp_path / fig).stat().st_size > 5000
-    assert ARTICLE_QUESTION in text
-    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+        assert (whole / fig).stat().st_size > 5000
+    assert ARTICLE_QUESTION in text and report.QUICK_NOTE in text
+    results = json.loads((whole / "results.json").read_text(encoding="utf-8"))
+    assert list(_claim_rows(text)) == [r["claim"] for r in report.judge_claims(results)] and len(_claim_rows(text)) == 5
     n = results["setup"]["params"]
     assert abs(n["sora"] - n["gpt"]) / n["gpt"] <= 0.10
     for m in ("sora", "gpt"):
-        runs = results["per_seed"][m]
-        assert len(runs) == len(results["setup"]["seeds"])
-        assert all(r["pretrain_tokens"] == results["setup"]["pretrain_tokens"] for r in runs)  # same budget
-        assert all(math.isfinite(v) for r in runs for v in r["context"]["loss"] + r["lm"]["val_loss"])
-        assert all(0 < r["lm"]["final_bpb"] < r["lm"]["final_loss"] for r in runs)  # tokens of several bytes
-    assert len(report.judge_claims(results)) == 3
+        (r,) = results["per_seed"][m]
+        assert r["pretrain_tokens"] == results["setup"]["pretrain_tokens"]  # quick: the whole budget, for both
+        assert all(math.isfinite(v) for v in r["context"]["loss"] + r["lm"]["val_loss"])
+        assert 0 < r["lm"]["final_bpb"] < r["lm"]["final_loss"]  # tokens of several bytes
+        assert set(r["dialogue"]["splits"]) == {"paraphrase", "unseen", "all"}
+
+    # the same comparison, interrupted twice
+    steps, measured, stop_at = {}, [], {}
+    real_train, real_measure = compare.train, compare.measure_pretrained
+
+    def train(model, batches, cfg, run_dir=None, *, on_step=None, **kw):
+        name = Path(run_dir).name
+
+        def step(t):
+            on_step(t)
+            steps.setdefault(name, []).append(t)
+            if stop_at.get(name) == t:
+                del stop_at[name]
+                raise KeyboardInterrupt
+
+        return real_train(model, batches, cfg, run_dir, on_step=step, **kw)
+
+    monkeypatch.setattr(compare, "train", train)
+    monkeypatch.setattr(compare, "measure_pretrained", lambda model, *a: measured.append(model.config.family)
+                        or real_measure(model, *a))
+    cc, out = compare.CompareConfig.quick_mode(seeds=(0,)), tmp_path / "interrupted"
+
+    def run():
+        return compare.run_compare(SHIPPED_CORPUS, SHIPPED_DIALOGUES["train"], out, cc,
+                                   test_path=SHIPPED_DIALOGUES["test"], quiet=True)
+
+    stop_at["sora-s0"] = 9  # after step 10 of 16; the newest checkpoint is step 8's
+    with pytest.raises(KeyboardInterrupt):
+        run()
+    assert steps == {"sora-s0": list(range(10))} and not (out / "runs" / "sora-s0" / "pretrain.json").exists()
+    steps.clear()
+    stop_at["gpt-s0-chat"] = 2
+    with pytest.raises(KeyboardInterrupt):
+        run()
+    ft = compare.finetune_setup(compare.matched_configs("tiny", 4000)[0], compare.prepare_corpus(
+        SHIPPED_CORPUS, SHIPPED_DIALOGUES["train"], SHIPPED_DIALOGUES["test"], out, cc), cc, 0)[1].steps
+    assert steps == {"sora-s0": list(range(8, 16)), "sora-s0-chat": list(range(ft)), "gpt-s0": list(range(16)),
+                     "gpt-s0-chat": [0, 1, 2]}
+    steps.clear()
+    run()
+    assert steps == {"gpt-s0-chat": list(range(ft))}  # no checkpoint before the end of a 5-step fine-tune
+    assert measured == ["sora", "gpt"]  # each model measured once over the three runs
+    again = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert _without_timings(again["per_seed"]) == _without_timings(results["per_seed"])
