@@ -635,9 +635,12 @@ def settings_of(cc: CompareConfig, corpus_path, dialogues_path, test_path) -> di
 
 
 def differences(saved: dict, settings: dict) -> list[str]:
-    """The settings that differ, in words: "budget_tokens 8192 → 6553600", "the corpus file"."""
+    """The settings that differ, in words: "budget_tokens 8192 → 6553600", "the corpus file".
+    The seeds are not among them: each seed's stages are its own, so a rerun with more (or fewer)
+    seeds reuses the seeds already finished and adds the others."""
     old, new = saved.get("compare", {}), settings["compare"]
-    out = [f"{k} {old.get(k)} → {new.get(k)}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    out = [f"{k} {old.get(k)} → {new.get(k)}" for k in sorted(set(old) | set(new))
+           if k != "seeds" and old.get(k) != new.get(k)]
     names = {"corpus_sha256": "the corpus file", "dialogues_sha256": "the dialogues file",
              "test_sha256": "the test dialogues"}
     return out + [f"{what} is another" for k, what in names.items() if saved.get(k) != settings[k]]
@@ -653,6 +656,7 @@ def claim_out(out: Path, settings: dict, paths: dict) -> None:
             shown = "; ".join(diff[:3]) + ("; …" if len(diff) > 3 else "")
             raise UserError(f"{out} holds a comparison made with other settings ({shown}); rerun it with those "
                             "settings to continue it, or pass another --out.")
+        _write_json(path, {"settings": settings, "paths": paths})  # the seeds of this run
         return
     if (out / "runs").exists():
         raise UserError(f"{out} has a runs/ folder but no {SETTINGS_FILE}; pass another --out.")

@@ -439,9 +439,14 @@ def test_a_rerun_with_other_settings_is_refused(tmp_path):
     first = compare.settings_of(compare.CompareConfig.quick_mode(), corpus, dialogues, None)
     compare.claim_out(tmp_path, first, {})
     compare.claim_out(tmp_path, first, {})  # the same settings again: continued
-    other = compare.settings_of(compare.CompareConfig.quick_mode(seeds=(0, 1, 2)), corpus, dialogues, None)
-    with pytest.raises(UserError, match=r"other settings \(seeds \[0, 1\] → \[0, 1, 2\]\); rerun it with those"):
+    other = compare.settings_of(compare.CompareConfig.quick_mode(lr=1e-2), corpus, dialogues, None)
+    with pytest.raises(UserError, match=r"other settings \(lr 0.002 → 0.01\); rerun it with those"):
         compare.claim_out(tmp_path, other, {})
+    # more seeds are not other settings: the finished seeds are reused, and the folder says which were asked
+    more = compare.settings_of(compare.CompareConfig.quick_mode(seeds=(0, 1, 2)), corpus, dialogues, None)
+    compare.claim_out(tmp_path, more, {})
+    saved = json.loads((tmp_path / compare.SETTINGS_FILE).read_text())
+    assert saved["settings"]["compare"]["seeds"] == [0, 1, 2]
     corpus.write_text("another text\n")
     changed = compare.settings_of(compare.CompareConfig.quick_mode(), corpus, dialogues, None)
     with pytest.raises(UserError, match=r"\(the corpus file is another\)"):
