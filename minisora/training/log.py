@@ -107,7 +107,8 @@ def plot_loss(run_dir) -> Path:
     ax.set_xlabel("step")
     ax.set_ylabel("loss (nats / token)")
     ax.set_title(f"{Path(run_dir).name}: loss" + (" (Sora's two objectives)" if two else ""))
-    ax.legend(fontsize=9)
+    if ax.get_legend_handles_labels()[0]:  # a run stopped before its first log line has no curve yet
+        ax.legend(fontsize=9)
     ax.grid(alpha=0.3)
     if bpb:
         ax = axes[0, 1]
