@@ -14,9 +14,7 @@ nbclient = pytest.importorskip("nbclient", reason="nbclient is a test dependency
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIALS = ROOT / "tutorials"
 CHAPTERS = sorted(TUTORIALS.glob("[0-9][0-9]_*.py"))
-# The script run (test_tutorials.py) and the notebook run of a chapter write the same figures: one
-# xdist worker runs both (pytest -n uses --dist loadgroup, see pyproject.toml).
-PARAMS = [pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group(p.stem)) for p in CHAPTERS]
+PARAMS = [pytest.param(p, id=p.stem) for p in CHAPTERS]
 
 
 def images(notebook) -> int:

@@ -11,8 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
-# one xdist worker runs a chapter's script and notebook runs (they write the same figures)
-PARAMS = [pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group(p.stem)) for p in CHAPTERS]
+PARAMS = [pytest.param(p, id=p.stem) for p in CHAPTERS]
 
 
 def test_there_are_chapters():

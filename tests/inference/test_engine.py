@@ -17,8 +17,6 @@ from minisora.inference import chat
 from minisora.inference.decode import generate
 from minisora.inference.engine import Engine, QueueFull, Request
 
-pytestmark = pytest.mark.xdist_group("trained")  # one worker builds the shared `trained` runs (conftest.py), not both
-
 N = 40  # new tokens per request, here and in tests/tools/test_serve.py (one compile of the reference)
 QUESTIONS = [ARTICLE_QUESTION, "How do I reset my password?", "你好", "怎么退款？", "What time is it?",
              "我想取消订单。", "Where is my parcel?", "谢谢"]

@@ -28,8 +28,6 @@ from minisora.training import checkpoint
 from minisora.training.checkpoint import OLD_NAMES
 from minisora.training.step import split_model
 
-pytestmark = pytest.mark.xdist_group("eight_devices")  # one worker runs the 8-device subprocess, not both
-
 HERE = Path(__file__).resolve().parent  # tests/parallel
 ROOT = HERE.parents[1]  # the repository
 WORKER = HERE / "_parallel_worker.py"

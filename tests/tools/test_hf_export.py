@@ -28,8 +28,6 @@ from minisora.inference.decode import generate  # noqa: E402
 from minisora.tokenizer import train_tokenizer  # noqa: E402
 from minisora.tools.hf import export_hf, flat_params, import_hf  # noqa: E402
 
-pytestmark = pytest.mark.xdist_group("trained")  # one worker builds the shared `trained` runs (conftest.py), not both
-
 SPECIAL_STRINGS = ("<pad>", "<unk>", "<s>", "</s>", "[MASK]", "[CLS]", "[SEP]", "<user>", "<assistant>")
 
 

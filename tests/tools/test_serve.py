@@ -21,8 +21,6 @@ import minisora  # noqa: E402
 from minisora.datasets import ARTICLE_QUESTION  # noqa: E402
 from minisora.tools.serve import create_app, serve_runs  # noqa: E402
 
-pytestmark = pytest.mark.xdist_group("trained")  # one worker builds the shared `trained` runs (conftest.py), not both
-
 N = 40  # new tokens per request (as in tests/inference/test_engine.py: the reference compiles once)
 QUESTIONS = [ARTICLE_QUESTION, "How do I reset my password?", "你好", "怎么退款？", "What time is it?",
              "我想取消订单。", "Where is my parcel?", "谢谢"]
