@@ -26,7 +26,8 @@
 # learned the skill gets the verdict **not measurable at this budget**, never "refuted".
 #
 # Two budgets: `quick` (seconds; this chapter and the tests run it) and `full`, which trains
-# both models until their held-out loss has flattened — about an hour on a 2-core CPU, resumable.
+# both models until their held-out loss has flattened or a step cap — about an hour on a 2-core
+# CPU, resumable.
 # The full run's report is published in [docs/compare/report.md](../docs/compare/report.md); this
 # chapter runs the quick one and shows the two side by side:
 #
@@ -198,8 +199,8 @@ for row in report.judge_claims(results):
 # %% [markdown]
 # ## The same comparison at the full budget
 #
-# The quick run's models have read a few thousand tokens; the published run's trained until
-# their held-out loss flattened (its report: [docs/compare/report.md](../docs/compare/report.md),
+# The quick run's models have read a few thousand tokens; the published run's read 4.9 million
+# each, up to the full budget's step cap (its report: [docs/compare/report.md](../docs/compare/report.md),
 # with the command, the machine, the wall time and the git revision it was made with). Here are
 # its verdicts, and each figure of this chapter's run above the same figure of the full run.
 
