@@ -3,9 +3,10 @@
 A server cannot wait for a batch to fill, nor for its longest answer to end: requests come and
 go. The engine keeps S slots — rows of one decoding state — and loops:
 
-    admit      while a slot is free and a request waits: prefill the prompt alone
-               (``prefill(prompt) -> (first logits, state)``, one compile per prompt bucket),
-               draw its first token, and ``insert`` its state into the free slot
+    admit      take as many waiting requests as there are free slots; prefill them in one call,
+               each row as if alone (``prefill(prompt) -> (first logits, state)``, one compile
+               per prompt bucket and count of prompts), draw their first tokens, and ``insert``
+               each state into a free slot
     generate   one compiled call for all S slots: ``nn.step`` feeds each slot its last token,
                and each slot draws its next one with its own temperature / top-k / top-p / seed
     deliver    each live request gets its token; a slot frees the step its request ends
@@ -79,17 +80,42 @@ class Request:
 
 
 @partial(jax.jit, static_argnames=("graphdef",))
-def prefill_one(graphdef, params, ids, mask, seed, temperature, top_k, top_p):
-    """One left-padded prompt (1, P) -> (its decoding state, its first token ())."""
-    z, one = nn.prefill(graphdef, params, ids, mask, ids.shape[1])
-    key = jax.random.fold_in(jax.random.key(seed), 0)
-    y = sample_rows(key[None], z, temperature[None], top_k[None], top_p[None])
-    return one, y[0]
+def prefill_rows(graphdef, params, ids, mask):
+    """n left-padded prompts (n, P), each prefilled as if alone -> (the logits of their first
+    tokens (n, V), their one-row states stacked on a new leading axis).
+
+    ``vmap`` over the rows keeps each row's computation that of a batch of one (what ``insert``
+    takes and ``decode.generate`` runs), while the matmuls see all n rows at once.
+    """
+    one = lambda i, m: nn.prefill(graphdef, params, i[None], m[None], ids.shape[1])  # noqa: E731
+    z, ones = jax.vmap(one)(ids, mask)  # z (n, 1, V)
+    return z[:, 0], ones
+
+
+@jax.jit
+def first_tokens(z, seeds, temperature, top_k, top_p):
+    """Each prompt's first token, drawn as ``decode.generate`` draws it (token index 0); compiled
+    apart from the prefill, so once per count of prompts, not once per prompt bucket as well."""
+    keys = jax.vmap(lambda s: jax.random.fold_in(jax.random.key(s), 0))(seeds)
+    return sample_rows(keys, z, temperature, top_k, top_p)
 
 
 @partial(jax.jit, static_argnames=("graphdef",), donate_argnames=("state",))
-def insert_one(graphdef, params, state, one, row):
-    return nn.insert(graphdef, params, state, one, row)
+def insert_rows(graphdef, params, state, ones, rows):
+    """The n prefilled one-row states ``ones`` into slots ``rows``, one after the other."""
+    def put(r, state):
+        return nn.insert(graphdef, params, state, jax.tree.map(lambda x: x[r], ones), rows[r])
+    return jax.lax.fori_loop(0, rows.shape[0], put, state)
+
+
+def count_buckets(slots: int) -> list[int]:
+    """How many prompts one prefill call takes: 1, 4, 16, … (at most ``slots``). A burst of n
+    requests is prefilled in full calls of these sizes, largest first (n = 21: 16 + 4 + 1), so no
+    row is padding; each size compiles once per prompt bucket."""
+    sizes = [1]
+    while sizes[-1] * 4 <= slots:
+        sizes.append(sizes[-1] * 4)
+    return sizes
 
 
 @partial(jax.jit, static_argnames=("graphdef", "k"), donate_argnames=("state",))
@@ -128,6 +154,7 @@ class Engine:
         self.slots, self.length = slots, config.max_len
         self.stop_ids, self.start_id, self.queue_size = set(stop_ids), start_id, queue_size
         self.chunk = chunk  # tokens per compiled call
+        self.counts = count_buckets(slots)  # prompts per prefill call
         self.state = self.empty_state()
         self.active: list[Request | None] = [None] * slots
         self.tokens = np.zeros(slots, np.int32)  # each slot's last token, fed to the next step
@@ -178,28 +205,40 @@ class Engine:
     # -- the loop ---------------------------------------------------------------------------
 
     def admit(self) -> None:
-        """Fill free slots from the waiting line: prefill alone, first token, insert."""
-        for i in range(self.slots):
-            if self.active[i] is not None:
-                continue
-            with self.wake:
-                request = self.waiting.popleft() if self.waiting else None
-            if request is None:
-                return
-            if request.cancelled:
-                request.emit(None, "cancelled")
-                continue
-            prompt = request.prompt or [self.start_id]
-            # buckets capped at max_len, not at the request's room, so their number stays small; a
-            # ChatGPT slot's ring may then wrap over the bucket's pads, never over a real token
-            ids, mask = pad_rows([prompt], bucket(len(prompt), self.length), left=True)
-            s = sampling_params(self.config.vocab_size, request.temperature, request.top_k, request.top_p)
-            one, y = prefill_one(self.graphdef, self.params, ids, mask, np.int32(request.seed), *s)
-            self.state = insert_one(self.graphdef, self.params, self.state, one, np.int32(i))
+        """Fill free slots from the waiting line, prefilling the requests taken in as few calls
+        as the compiled counts allow (each row as if alone)."""
+        free = [i for i in range(self.slots) if self.active[i] is None]
+        taken = []
+        with self.wake:
+            while self.waiting and len(taken) < len(free):
+                request = self.waiting.popleft()
+                if request.cancelled:
+                    request.emit(None, "cancelled")
+                else:
+                    taken.append(request)
+        while taken:
+            n = max(b for b in self.counts if b <= len(taken))  # a compiled count of prompts
+            group, taken = taken[:n], taken[n:]
+            self.prefill_into(group, free[:n])
+            free = free[n:]
+
+    def prefill_into(self, requests: list[Request], slots: list[int]) -> None:
+        """Prefill ``requests`` in one call, insert them into ``slots``, deliver their first tokens."""
+        prompts = [r.prompt or [self.start_id] for r in requests]
+        # buckets capped at max_len, not at the request's room, so their number stays small; a
+        # ChatGPT slot's ring may then wrap over the bucket's pads, never over a real token
+        ids, mask = pad_rows(prompts, bucket(max(map(len, prompts)), self.length), left=True)
+        s = [sampling_params(self.config.vocab_size, r.temperature, r.top_k, r.top_p) for r in requests]
+        temperature, top_k, top_p = (np.array(x) for x in zip(*s))
+        z, ones = prefill_rows(self.graphdef, self.params, ids, mask)
+        ys = first_tokens(z, np.array([r.seed for r in requests], np.int32), temperature, top_k, top_p)
+        self.state = insert_rows(self.graphdef, self.params, self.state, ones, np.array(slots, np.int32))
+        ys = np.asarray(ys)
+        for k, (i, request) in enumerate(zip(slots, requests)):
             self.active[i] = request
             self.seeds[i], self.t[i] = request.seed, 1
-            self.temperature[i], self.top_k[i], self.top_p[i] = s
-            self.deliver(i, int(y))
+            self.temperature[i], self.top_k[i], self.top_p[i] = s[k]
+            self.deliver(i, int(ys[k]))
 
     def deliver(self, i: int, token: int) -> None:
         request = self.active[i]
@@ -258,13 +297,16 @@ class Engine:
             self.wake.notify_all()
 
     def warm_up(self, buckets=None) -> None:
-        """Compile the step and the prefill of every prompt bucket now, not on a user's request."""
+        """Compile the step, and the prefill of every prompt bucket for every count of prompts,
+        now, not on a user's request."""
         sizes = sorted({bucket(n, self.length) for n in (buckets or [2 ** k for k in range(3, 16)] + [self.length])
                         if n <= self.length})
         done = []
         for size in sizes:
-            self.waiting.append(Request([self.start_id or 0] * min(size, self.room(2)), 2,
-                                        lambda y, f: done.append(f)))
-            while self.waiting or self.busy():
-                self.step()
+            for count in self.counts:
+                for _ in range(count):
+                    self.waiting.append(Request([self.start_id or 0] * min(size, self.room(2)), 2,
+                                                lambda y, f: done.append(f)))
+                while self.waiting or self.busy():
+                    self.step()
         self.state = self.empty_state()  # forget the warm-up

@@ -29,6 +29,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from flax import nnx
@@ -69,15 +70,21 @@ class Served:
     chat: bool
     thread: threading.Thread | None = None
 
-    def card(self) -> dict:
+    @cached_property
+    def state_table(self) -> dict:
+        """Decode-state bytes of one request (a 16-token prompt) by the length of its answer:
+        ChatGPT's key/value cache grows with it, Sora's LSTM state does not. Shapes only, but
+        each traces the model (~0.2 s), so they are worked out once, not on every /v1/models."""
         config = self.run.config
         answers = [n for n in (16, 64, 256, 1024) if config.family == "sora" or n < config.max_len - 16]
+        return {str(n): nn.state_bytes(config, 16, n) for n in answers}
+
+    def card(self) -> dict:
+        config = self.run.config
         return {"id": self.id, "object": "model", "created": int(self.run.run_dir.stat().st_mtime),
                 "owned_by": "minisora", "family": config.family, "chat": self.chat,
                 "context": config.max_len, "slots": self.engine.slots,
-                # decode-state bytes of one request (a 16-token prompt) by the length of its answer:
-                # ChatGPT's key/value cache grows with it, Sora's LSTM state does not
-                "state_bytes": {str(n): nn.state_bytes(config, 16, n) for n in answers}}
+                "state_bytes": self.state_table}
 
 
 def serve_runs(run_dirs, *, slots: int = 8, queue_size: int = 256, warm_up: bool = True,
