@@ -267,6 +267,7 @@ def bench_train(args) -> None:
 
 
 def serve_runs(args) -> None:
+    parallel.set_cpu_devices(args.cpu_devices)  # before anything touches a device
     for run in args.run:
         load(run)  # a missing or corrupt run: one sentence, before anything is compiled
     serve.serve(args.run, host=args.host, port=args.port, slots=args.slots, api_key=args.api_key,
@@ -275,7 +276,7 @@ def serve_runs(args) -> None:
 
 def bench_serve(args) -> None:
     r = bench_serve_tool.bench_serve(run=args.run, url=args.url, model=args.model, clients=args.clients,
-                                     max_tokens=args.max_tokens, slots=args.slots,
+                                     max_tokens=args.max_tokens, slots=args.slots, cpu_devices=args.cpu_devices,
                                      chat=False if args.completions else None, api_key=args.api_key)
     print(f"{r['model']} at {r['url']}, {r['max_tokens']} new tokens per request, streaming, greedy")
     print(f"{'clients':>7} {'tokens/s':>9} {'TTFT p50':>9} {'TTFT p95':>9} {'gap p50':>8}")

@@ -263,6 +263,8 @@ def _add_bench(sub) -> None:
                    help="rounds of N concurrent streaming clients")
     v.add_argument("--max-tokens", type=int, default=128, help="new tokens per request (greedy)")
     v.add_argument("--slots", type=int, help="decode slots of the server started with --run (default: the most clients)")
+    v.add_argument("--cpu-devices", type=int, metavar="N",
+                   help="the server started with --run splits its slots over N CPU devices (default: 1)")
     v.add_argument("--completions", action="store_true", help="ask /v1/completions instead of chat (pre-trained runs)")
     v.add_argument("--api-key", default="none", help="sent as 'Authorization: Bearer KEY'")
     v.add_argument("--json", action="store_true", help="end with one JSON line")
@@ -277,6 +279,7 @@ def _add_serve(sub) -> None:
     p.add_argument("--port", type=int, default=8000, help="the port to listen on")
     p.add_argument("--slots", type=int, default=8, help="requests decoded together per model (more wait in line)")
     p.add_argument("--api-key", metavar="KEY", help="require 'Authorization: Bearer KEY' on /v1/ requests (default: none)")
+    _add_cpu_devices_flag(p)  # the slots are split over every device
     p.set_defaults(handler="serve")
 
 

@@ -15,7 +15,10 @@ go. The engine keeps S slots — rows of one decoding state — and loops:
 The generate step runs ``chunk`` tokens per compiled call (a ``lax.scan``; default 4): on a
 2-core CPU, the baby GPT's step went from 4.95 to 2.30 ms per token with one live slot and from
 20.7 to 16.1 ms with 32 (tutorials/12 and docs/performance.md); a new request then waits up to
-``chunk`` steps for a slot.
+``chunk`` steps for a slot. A server wants both: long calls while the same requests decode (fewer
+calls, fewer server-sent events), short ones while requests arrive (a request that comes during a
+call waits for its end before its prefill). ``arrival_chunk`` is the short one: a call runs it when
+the step admitted a request or one is waiting, and ``chunk`` otherwise (``minisora serve``: 16 and 4).
 
 Shapes never change while serving: S slots, ``max_len`` positions per slot, a prompt bucket
 per prefill. So nothing recompiles after the first request of each bucket.
@@ -26,6 +29,10 @@ prompt goes into the slots just before it, and each row attends only to its own 
 slots — so requests that started at different times share one step. A slot's cache holds
 ``max_len`` tokens whatever its request needs. Sora's slots are LSTM states plus the encoder
 outputs of the prompt, padded to ``max_len``: constant in the answer's length.
+
+On several devices (``mesh``: a CPU split into cores with ``--cpu-devices``, or the chips of a
+GPU/TPU host) the slots are split over them, each device holding and decoding its own
+(``parallel.slot_shardings``): the same compiled step, partitioned by XLA, and the same tokens.
 
 Sampling is per request: row b draws with ``fold_in(key(seed_b), t_b)`` at its t-th token,
 exactly as ``decode.generate`` draws for that prompt alone. So a request gets the tokens
@@ -45,8 +52,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
+
 from .. import nn
 from ..errors import UserError
+from ..parallel import slot_shardings
 from ..tokenizer import BOS_ID, EOS_ID, pad_rows
 from .decode import bucket, prompt_room, sampling_params
 from .sampling import DEFAULT_SEED, DEFAULT_TEMPERATURE, sample_rows
@@ -101,21 +112,37 @@ def first_tokens(z, seeds, temperature, top_k, top_p):
 
 
 @partial(jax.jit, static_argnames=("graphdef",), donate_argnames=("state",))
-def insert_rows(graphdef, params, state, ones, rows):
-    """The n prefilled one-row states ``ones`` into slots ``rows``, one after the other."""
+def insert_rows(graphdef, params, state, ones, rows, n):
+    """The first ``n`` prefilled one-row states ``ones`` into slots ``rows``, one after the other
+    (the rows past ``n`` pad a call up to a compiled count of prompts and go nowhere)."""
     def put(r, state):
         return nn.insert(graphdef, params, state, jax.tree.map(lambda x: x[r], ones), rows[r])
-    return jax.lax.fori_loop(0, rows.shape[0], put, state)
+    return jax.lax.fori_loop(0, n, put, state)
 
 
 def count_buckets(slots: int) -> list[int]:
-    """How many prompts one prefill call takes: 1, 4, 16, … (at most ``slots``). A burst of n
-    requests is prefilled in full calls of these sizes, largest first (n = 21: 16 + 4 + 1), so no
-    row is padding; each size compiles once per prompt bucket."""
+    """How many prompts one prefill call takes: 1, 4, 16, … and ``slots`` itself. Each size
+    compiles once per prompt bucket; ``group_sizes`` cuts a burst of requests into them."""
     sizes = [1]
-    while sizes[-1] * 4 <= slots:
+    while sizes[-1] * 4 < slots:
         sizes.append(sizes[-1] * 4)
-    return sizes
+    return sorted({*sizes, slots})
+
+
+def group_sizes(n: int, counts: list[int]) -> list[tuple[int, int]]:
+    """n waiting requests -> prefill calls, each (requests, compiled count ≥ requests): one call
+    padded up to the next count when at least half its rows are real (n = 31 of counts 1, 4, 16,
+    32: one call of 32), else a full call of the largest count that fits, and the rest after it."""
+    calls = []
+    while n > 0:
+        up = min([c for c in counts if c >= n] or [counts[-1]])
+        if up <= 2 * n:  # one call of ``up`` rows, the real ones at least half of them
+            calls.append((min(n, up), up))
+        else:
+            full = max(c for c in counts if c <= n)
+            calls.append((full, full))
+        n -= calls[-1][0]
+    return calls
 
 
 @partial(jax.jit, static_argnames=("graphdef", "k"), donate_argnames=("state",))
@@ -147,13 +174,20 @@ class Engine:
     """S decode slots over one model; ``submit`` requests from any thread, ``run`` in one thread."""
 
     def __init__(self, graphdef, params, config, *, slots: int = 8, stop_ids=(EOS_ID,), start_id=BOS_ID,
-                 queue_size: int = 256, chunk: int = 4):
+                 queue_size: int = 256, chunk: int = 4, arrival_chunk: int | None = None, mesh=None):
         if slots < 1:
             raise UserError(f"The server needs at least one slot, not {slots}.")
-        self.graphdef, self.params, self.config = graphdef, params, config
+        self.graphdef, self.config = graphdef, config
         self.slots, self.length = slots, config.max_len
+        if mesh is None:  # one device: the state where the compiled calls leave their outputs
+            self.placement = jax.devices()[0]
+        else:  # the slots split over the mesh's data axis, the weights on every device
+            self.placement = slot_shardings(graphdef, params, slots, self.length, mesh)
+            params = jax.device_put(params, NamedSharding(mesh, P()))
+        self.params = params
         self.stop_ids, self.start_id, self.queue_size = set(stop_ids), start_id, queue_size
         self.chunk = chunk  # tokens per compiled call
+        self.arrival_chunk = arrival_chunk or chunk  # … while requests arrive
         self.counts = count_buckets(slots)  # prompts per prefill call
         self.state = self.empty_state()
         self.active: list[Request | None] = [None] * slots
@@ -168,9 +202,9 @@ class Engine:
         self.steps = 0  # generate steps run (for the benchmark)
 
     def empty_state(self):
-        # placed on the device like the outputs of the compiled calls, so that both have the same
-        # signature and the first call after a reset does not compile again
-        return jax.device_put(nn.empty_slots(self.graphdef, self.params, self.slots, self.length), jax.devices()[0])
+        # placed like the outputs of the compiled calls, so that both have the same signature and
+        # the first call after a reset does not compile again
+        return jax.device_put(nn.empty_slots(self.graphdef, self.params, self.slots, self.length), self.placement)
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -204,9 +238,9 @@ class Engine:
 
     # -- the loop ---------------------------------------------------------------------------
 
-    def admit(self) -> None:
+    def admit(self) -> int:
         """Fill free slots from the waiting line, prefilling the requests taken in as few calls
-        as the compiled counts allow (each row as if alone)."""
+        as the compiled counts allow (each row as if alone). -> how many were admitted."""
         free = [i for i in range(self.slots) if self.active[i] is None]
         taken = []
         with self.wake:
@@ -216,14 +250,18 @@ class Engine:
                     request.emit(None, "cancelled")
                 else:
                     taken.append(request)
-        while taken:
-            n = max(b for b in self.counts if b <= len(taken))  # a compiled count of prompts
-            group, taken = taken[:n], taken[n:]
-            self.prefill_into(group, free[:n])
-            free = free[n:]
+        admitted = len(taken)
+        for n, count in group_sizes(len(taken), self.counts):
+            self.prefill_into(taken[:n], free[:n], count)
+            taken, free = taken[n:], free[n:]
+        return admitted
 
-    def prefill_into(self, requests: list[Request], slots: list[int]) -> None:
-        """Prefill ``requests`` in one call, insert them into ``slots``, deliver their first tokens."""
+    def prefill_into(self, requests: list[Request], slots: list[int], count: int | None = None) -> None:
+        """Prefill ``requests`` in one call (padded to ``count`` rows with copies of the last),
+        insert them into ``slots``, deliver their first tokens."""
+        n, count = len(requests), count or len(requests)
+        requests = requests + [requests[-1]] * (count - n)
+        slots = slots + [slots[-1]] * (count - n)
         prompts = [r.prompt or [self.start_id] for r in requests]
         # buckets capped at max_len, not at the request's room, so their number stays small; a
         # ChatGPT slot's ring may then wrap over the bucket's pads, never over a real token
@@ -232,9 +270,9 @@ class Engine:
         temperature, top_k, top_p = (np.array(x) for x in zip(*s))
         z, ones = prefill_rows(self.graphdef, self.params, ids, mask)
         ys = first_tokens(z, np.array([r.seed for r in requests], np.int32), temperature, top_k, top_p)
-        self.state = insert_rows(self.graphdef, self.params, self.state, ones, np.array(slots, np.int32))
+        self.state = insert_rows(self.graphdef, self.params, self.state, ones, np.array(slots, np.int32), np.int32(n))
         ys = np.asarray(ys)
-        for k, (i, request) in enumerate(zip(slots, requests)):
+        for k, (i, request) in enumerate(zip(slots[:n], requests[:n])):
             self.active[i] = request
             self.seeds[i], self.t[i] = request.seed, 1
             self.temperature[i], self.top_k[i], self.top_p[i] = s[k]
@@ -260,14 +298,16 @@ class Engine:
         request, self.active[i] = self.active[i], None
         request.emit(None, reason)
 
-    def generate(self) -> None:
-        """One compiled step for every slot, then each live request's token."""
+    def generate(self, k: int | None = None) -> None:
+        """One compiled call of ``k`` steps (default ``chunk``) for every slot, then each live
+        request's tokens."""
+        k = k or self.chunk
         live = np.array([r is not None for r in self.active])
         self.state, ys = generate_steps(self.graphdef, self.params, self.state, self.tokens, live, self.seeds,
-                                        self.t, self.temperature, self.top_k, self.top_p, k=self.chunk)
-        self.steps += self.chunk
+                                        self.t, self.temperature, self.top_k, self.top_p, k=k)
+        self.steps += k
         ys = np.asarray(ys)  # (k, S)
-        self.t += self.chunk
+        self.t += k
         for row in ys:
             for i in np.flatnonzero(live):
                 if self.active[i] is not None and live[i]:
@@ -276,9 +316,9 @@ class Engine:
 
     def step(self) -> bool:
         """Admit, then generate once if any slot is live. -> whether there was work."""
-        self.admit()
+        arriving = self.admit() > 0 or bool(self.waiting)
         if self.busy():
-            self.generate()
+            self.generate(self.arrival_chunk if arriving else self.chunk)
             return True
         return False
 
@@ -309,4 +349,8 @@ class Engine:
                                                 lambda y, f: done.append(f)))
                 while self.waiting or self.busy():
                     self.step()
+        for k in {self.chunk, self.arrival_chunk}:  # both lengths of call, whichever the loop above ran
+            self.waiting.append(Request([self.start_id or 0], 2, lambda y, f: done.append(f)))
+            self.admit()
+            self.generate(k)
         self.state = self.empty_state()  # forget the warm-up

@@ -38,11 +38,11 @@ from .hosts import barrier, initialize_distributed, is_main_process
 from .mesh import AXES, batch_spec, make_mesh, mesh_str, parse_mesh, set_cpu_devices
 from .sharding import (
     RULES, TrainShardings, check_batch_size, place_batch, place_for_decoding, rule_for, sharding_table, shardings,
-    spec_for, train_shardings,
+    slot_shardings, spec_for, train_shardings,
 )
 
 __all__ = [
     "AXES", "RULES", "TrainShardings", "barrier", "batch_spec", "check_batch_size", "initialize_distributed",
     "is_main_process", "make_mesh", "mesh_str", "parse_mesh", "place_batch", "place_for_decoding", "rule_for",
-    "set_cpu_devices", "sharding_table", "shardings", "spec_for", "train_shardings",
+    "set_cpu_devices", "sharding_table", "shardings", "slot_shardings", "spec_for", "train_shardings",
 ]

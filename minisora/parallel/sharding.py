@@ -15,6 +15,7 @@ from flax import nnx
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
+from .. import nn
 from ..errors import UserError
 from .mesh import batch_spec, mesh_str
 
@@ -178,3 +179,22 @@ def place_for_decoding(mesh: Mesh, params, prompt_ids, prompt_mask):
     put = jax.jit(lambda p: p, out_shardings=shardings(params, mesh, strict=True))
     rows = place_batch({"ids": prompt_ids, "mask": prompt_mask}, mesh)
     return put(params), rows["ids"], rows["mask"]
+
+
+def slot_shardings(graphdef, params, slots: int, length: int, mesh: Mesh):
+    """Decode slots split over the mesh's ``data`` axis (a server's engine, inference/engine.py):
+    every leaf of the slots' state is cut on its slot axis — the one whose size follows the number
+    of slots (rows of Sora's LSTM state and encoder outputs; rows × heads of ChatGPT's key/value
+    cache) — and anything without one (the ring's write index) is replicated. Each device then
+    decodes its own slots: attention over a slot's cache is that slot's alone, so no step talks
+    across devices but for the tokens coming back."""
+    if slots % mesh.shape["data"]:
+        raise UserError(f"{slots} slots do not split evenly over {mesh.shape['data']} devices; "
+                        f"use a multiple of {mesh.shape['data']}.")
+    shapes = [jax.eval_shape(lambda n=n: nn.empty_slots(graphdef, params, n, length)) for n in (slots, 2 * slots)]
+
+    def spec(a, b):
+        axes = [i for i, (m, n) in enumerate(zip(a.shape, b.shape)) if m != n]
+        return NamedSharding(mesh, P(*[None] * axes[0], "data") if axes else P())
+
+    return jax.tree.map(spec, *shapes)

@@ -86,10 +86,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def own_server(run: str, slots: int):
+def own_server(run: str, slots: int, cpu_devices: int | None = None):
     """``minisora serve --run RUN`` in a second process, until the block ends."""
     port = free_port()
     cmd = [sys.executable, "-m", "minisora.cli", "serve", "--run", run, "--port", str(port), "--slots", str(slots)]
+    if cpu_devices:
+        cmd += ["--cpu-devices", str(cpu_devices)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, PYTHONUNBUFFERED="1"))
     url = f"http://127.0.0.1:{port}"
@@ -119,7 +121,7 @@ def model_info(url: str, api_key: str) -> list[dict]:
 
 def bench_serve(*, run: str | None = None, url: str | None = None, model: str | None = None,
                 clients=(1, 8, 32), max_tokens: int = 128, slots: int | None = None,
-                chat: bool | None = None, api_key: str = "none") -> dict:
+                cpu_devices: int | None = None, chat: bool | None = None, api_key: str = "none") -> dict:
     """Rounds of N concurrent streaming clients against ``url``, or against ``minisora serve`` of ``run``."""
     try:
         import openai  # noqa: F401
@@ -141,5 +143,5 @@ def bench_serve(*, run: str | None = None, url: str | None = None, model: str | 
 
     if url is not None:
         return measure(url)
-    with own_server(run, slots) as own:
+    with own_server(run, slots, cpu_devices) as own:
         return measure(own)

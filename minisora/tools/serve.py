@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import jax
 from flax import nnx
 
-from .. import nn
+from .. import nn, parallel
 from ..errors import UserError
 from ..inference import chat
 from ..inference.engine import Engine, QueueFull, Request
@@ -46,6 +47,9 @@ PAGE = Path(__file__).with_name("chat.html")
 MAX_BODY = 1 << 20  # bytes: a request body past this is refused (413)
 DRAIN_LIMIT = 16 << 20  # bytes: a refused body up to this size is read (and dropped) before the 413
 MAX_N = 8  # choices per request
+# tokens per compiled engine call: 16 while the same requests decode, 1 while requests arrive
+# (inference/engine.py; measured in docs/performance.md, "Serving")
+CHUNK, ARRIVAL_CHUNK = 16, 1
 
 
 class ApiError(Exception):
@@ -89,8 +93,10 @@ class Served:
 
 def serve_runs(run_dirs, *, slots: int = 8, queue_size: int = 256, warm_up: bool = True,
                say=print) -> dict[str, Served]:
-    """Load each run and build its engine (compiled now, unless ``warm_up`` is False)."""
+    """Load each run and build its engine (compiled now, unless ``warm_up`` is False). With more
+    than one device (``--cpu-devices N`` on a CPU), each engine splits its slots over all of them."""
     served: dict[str, Served] = {}
+    mesh = parallel.make_mesh("data=-1") if jax.device_count() > 1 else None
     for run_dir in run_dirs:
         run = load(run_dir)
         tok = chat.tokenizer_of(run)
@@ -99,9 +105,11 @@ def serve_runs(run_dirs, *, slots: int = 8, queue_size: int = 256, warm_up: bool
         while model_id in served:
             model_id, k = f"{name}-{k}", k + 1
         graphdef, params = nnx.split(run.model)
-        engine = Engine(graphdef, params, run.config, slots=slots, queue_size=queue_size, **chat.special_args(tok))
+        engine = Engine(graphdef, params, run.config, slots=slots, queue_size=queue_size, chunk=CHUNK,
+                        arrival_chunk=ARRIVAL_CHUNK, mesh=mesh, **chat.special_args(tok))
         if warm_up:
-            say(f"compiling {model_id} ({run.config.family}, {slots} slots) …")
+            where = f", split over {jax.device_count()} devices" if mesh is not None else ""
+            say(f"compiling {model_id} ({run.config.family}, {slots} slots{where}) …")
             engine.warm_up()
         served[model_id] = Served(model_id, run, engine, chat.is_chat(run))
     return served

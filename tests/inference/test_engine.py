@@ -15,7 +15,7 @@ from minisora.datasets import ARTICLE_QUESTION
 from minisora.errors import UserError
 from minisora.inference import chat
 from minisora.inference.decode import generate
-from minisora.inference.engine import Engine, QueueFull, Request
+from minisora.inference.engine import Engine, QueueFull, Request, count_buckets, group_sizes
 
 N = 40  # new tokens per request, here and in tests/tools/test_serve.py (one compile of the reference)
 QUESTIONS = [ARTICLE_QUESTION, "How do I reset my password?", "你好", "怎么退款？", "What time is it?",
@@ -107,9 +107,22 @@ def test_requests_that_cannot_fit_are_refused_in_one_sentence(trained):
         engine.submit(Request([9], 5, lambda y, f: None, temperature=float("nan")))
 
 
+@pytest.mark.parametrize("slots", [1, 3, 4, 8, 32, 64])
+def test_a_burst_of_requests_is_prefilled_in_few_padded_calls(slots):
+    counts = count_buckets(slots)
+    assert counts[0] == 1 and counts[-1] == slots and counts == sorted(set(counts))
+    for n in range(1, 3 * slots + 2):
+        calls = group_sizes(n, counts)
+        assert sum(real for real, _ in calls) == n
+        for real, rows in calls:
+            assert rows in counts and 1 <= real <= rows and 2 * real >= rows  # padding at most half a call
+    assert group_sizes(31, count_buckets(32)) == [(31, 32)]  # one call, one row of padding
+    assert group_sizes(5, count_buckets(32)) == [(4, 4), (1, 1)]  # not 11 padded rows of 16
+
+
 def test_no_recompiles_after_warm_up(trained):
     run = minisora.load(trained / "chat")
-    engine = engine_for(run, slots=4)
+    engine = engine_for(run, slots=4, chunk=6, arrival_chunk=1)  # both lengths of call, as a server has
     engine.warm_up()
     compiles = []
     jax.monitoring.register_event_duration_secs_listener(

@@ -115,6 +115,37 @@ def decoding(model_name: str, spec: str) -> dict:
     return result
 
 
+def engine_slots(model_name: str, spec: str) -> dict:
+    """A server's engine with its 8 slots split over the mesh against the same engine on one device:
+    the same tokens for 10 mixed requests (greedy and seeded-sampled, more requests than slots), and
+    each device holding only its slots of the state."""
+    from flax import nnx
+
+    from minisora.inference.engine import Engine, Request
+
+    cfg = config(model_name)
+    graphdef, params = nnx.split(create(cfg, seed=0))
+    rng = np.random.default_rng(2)
+    prompts = [rng.integers(9, V, size=n).tolist() for n in (3, 5, 8, 2, 7, 4, 6, 1, 9, 3)]
+    mesh = parallel.make_mesh(spec)
+
+    def serve(mesh):
+        engine = Engine(graphdef, params, cfg, slots=8, stop_ids=(), chunk=3, mesh=mesh)
+        outs = [[] for _ in prompts]
+        for i, prompt in enumerate(prompts):
+            engine.submit(Request(prompt, 7 + i % 3, lambda y, f, i=i: outs[i].append(y) if y is not None else None,
+                                  temperature=0.0 if i % 2 else 0.8, top_k=None if i % 2 else 20, seed=i))
+        while engine.step():
+            pass
+        return outs, engine
+
+    one, _ = serve(None)
+    split, engine = serve(mesh)
+    rows = [x for x in jax.tree.leaves(engine.state) if x.ndim]
+    return {"one": one, "mesh": split, "slots_split": bool(rows) and all(
+        x.addressable_shards[0].data.size * mesh.shape["data"] == x.size for x in rows)}
+
+
 def main(out: Path) -> None:
     assert jax.device_count() == 8, jax.devices()
     report, saved = {}, None
@@ -155,6 +186,8 @@ def main(out: Path) -> None:
     )
     report["decode gpt data=8"] = decoding("gpt", "data=8")
     report["decode sora data=4,model=2"] = decoding("sora", "data=4,model=2")
+    report["engine gpt data=8"] = engine_slots("gpt", "data=8")
+    report["engine sora data=8"] = engine_slots("sora", "data=8")
     print(json.dumps(report))
 
 

@@ -186,7 +186,7 @@ def eight_devices(tmp_path_factory):
 @pytest.mark.slow  # one subprocess for all four: ~1 min of compiling on 2 cores
 def test_sharded_steps_equal_the_one_device_step(eight_devices):
     report, _ = eight_devices
-    runs = {k: v for k, v in report.items() if not k.startswith(("restore", "decode"))}
+    runs = {k: v for k, v in report.items() if not k.startswith(("restore", "decode", "engine"))}
     assert {k.split()[1] for k in runs} >= {"data=8", "fsdp=8", "data=2,fsdp=4"}
     for name, r in runs.items():
         np.testing.assert_allclose(r["losses"], r["ref_losses"], rtol=1e-5, err_msg=name)
@@ -220,11 +220,23 @@ def test_decoding_on_a_mesh_equals_one_device(eight_devices):
         assert r["state_rows_split"], name
 
 
+@pytest.mark.slow
+def test_a_servers_slots_split_over_devices_give_the_same_tokens(eight_devices):
+    """inference/engine.py with ``mesh``: 8 slots over 8 devices, 10 mixed requests (greedy and
+    sampled), the same tokens as on one device; each device holds only its slots."""
+    report, _ = eight_devices
+    for name in ("engine gpt data=8", "engine sora data=8"):
+        r = report[name]
+        assert all(len(x) >= 7 for x in r["one"]), name
+        assert r["mesh"] == r["one"], name
+        assert r["slots_split"], name
+
+
 @pytest.mark.slow  # one subprocess for all four: ~1 min of compiling on 2 cores
 def test_every_array_has_the_sharding_of_its_rule(eight_devices):
     report, _ = eight_devices
     for name, r in report.items():
-        if name.startswith("decode"):
+        if name.startswith(("decode", "engine")):
             continue
         assert r["wrong"] == [], name
     assert report["gpt fsdp=8"]["matrices_split"], "FSDP left a matrix or Adam's moments whole on a device"

@@ -95,7 +95,8 @@ def test_answers_streamed_or_not_are_the_runs_own(server, runs, model):
     deltas = [c.choices[0].delta.content or "" for c in chunks]
     assert "".join(deltas) == expected and all("\ufffd" not in d for d in deltas)  # never half a character
     assert chunks[0].choices[0].delta.role == "assistant" and chunks[-1].choices[0].finish_reason == "stop"
-    assert sum(1 for d in deltas if d) > 3  # streamed in pieces, not at the end
+    # streamed in pieces as the engine makes them (up to serve.CHUNK tokens each), not in one at the end
+    assert sum(1 for d in deltas if d) >= 2
     status, raw = server.post("/v1/chat/completions", json.dumps(
         {"model": model, "messages": [{"role": "user", "content": "你好"}], "stream": True, "max_tokens": 5}).encode())
     assert status == 200 and raw.rstrip().endswith("data: [DONE]") and raw.startswith("data: {")
