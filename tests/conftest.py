@@ -1,8 +1,10 @@
 """Fixtures several test folders share."""
 
 import json
+from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from minisora import config
 
@@ -29,6 +31,33 @@ def files(tmp_path_factory):
     return d
 
 
+def shared_dir(tmp_path_factory, name: str) -> Path:
+    """A folder every pytest-xdist worker of this session sees (the workers' temporary folders
+    share a parent), or this process's own when xdist is off."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if base.name.startswith("popen-gw") else base
+    return root / name
+
+
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """``build(folder)`` run by the first worker that asks, under a file lock; the others wait for
+    it and reuse the folder (the pattern of pytest-xdist's docs), so two workers never build the
+    same session fixture twice."""
+    folder = shared_dir(tmp_path_factory, name)
+    with FileLock(str(folder) + ".lock"):
+        if not (folder / ".built").exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            build(folder)
+            (folder / ".built").write_text("")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def once(tmp_path_factory):
+    """``once(name, build) -> folder``: ``built_once`` for test modules (a session fixture of one worker)."""
+    return lambda name, build: built_once(tmp_path_factory, name, build)
+
+
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory):
     """Small runs that have learned something, shared by the export, engine and server tests.
@@ -37,12 +66,16 @@ def trained(tmp_path_factory):
     dozen dialogues (the article's question among them) well — a tiny model trained briefly on
     all of it would answer every prompt with the same few tokens, and a comparison of such
     outputs could not tell two decoders apart. Folders: tok, corpus.txt, dialogues.jsonl,
-    gpt (pre-trained ChatGPT), chat (fine-tuned ChatGPT), sora (pre-trained), sora-chat."""
+    gpt (pre-trained ChatGPT), chat (fine-tuned ChatGPT), sora (pre-trained), sora-chat. Built
+    once per session whichever worker asks first; tests read these runs and never write into them."""
+    return built_once(tmp_path_factory, "trained", build_trained)
+
+
+def build_trained(d: Path) -> None:
     import minisora
     from minisora.datasets import ARTICLE_QUESTION, SHIPPED_CORPUS, SHIPPED_DIALOGUES
     from minisora.tokenizer import train_tokenizer
 
-    d = tmp_path_factory.mktemp("trained")
     train_tokenizer([SHIPPED_CORPUS], d / "tok", vocab_size=3000)
     (d / "corpus.txt").write_text(SHIPPED_CORPUS.read_text(encoding="utf-8")[:4000], encoding="utf-8")
     rows = SHIPPED_DIALOGUES["train"].read_text(encoding="utf-8").splitlines()
@@ -56,16 +89,16 @@ def trained(tmp_path_factory):
                           tokenizer=d / "tok", quiet=True)
         minisora.finetune(d / name, d / "dialogues.jsonl", d / ("chat" if family == "gpt" else "sora-chat"), tune,
                           quiet=True)
-    return d
 
 
 @pytest.fixture(scope="session")
 def chapter_env(tmp_path_factory):
     """Environment variables for running a tutorial chapter (script or notebook kernel) in quick
-    mode, with a JAX compilation cache kept on disk for this test process: a chapter run loads the
-    XLA programs an earlier chapter run of the same process compiled (its script or notebook twin,
-    when both land on this worker; chapter 7's second run took 17 s instead of 43 s) instead of
-    compiling them again. The chapter computes exactly what it computes without it."""
-    cache = tmp_path_factory.mktemp("jax-cache")
+    mode, with a JAX compilation cache on disk that both xdist workers share: a chapter run loads
+    the XLA programs an earlier run compiled (its script or notebook twin, on either worker; chapter
+    7's second run took 17 s instead of 43 s) instead of compiling them again. The chapter computes
+    exactly what it computes without it."""
+    cache = shared_dir(tmp_path_factory, "jax-cache")  # one for both workers: a chapter's twin may run on the other
+    cache.mkdir(parents=True, exist_ok=True)
     return {"MINISORA_QUICK": "1", "JAX_COMPILATION_CACHE_DIR": str(cache),
             "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0.2"}

@@ -68,13 +68,15 @@ async def round_of(url: str, model: str, clients: int, max_tokens: int, chat: bo
     wall = max(r["end"] for r in results) - start
     await client.close()
     tokens = sum(r["tokens"] for r in results)
-    ttft = sorted(r["ttft"] for r in results)
+    # a request answered with no text at all (its first token a stop) has no first token to time
+    ttft = sorted(r["ttft"] for r in results if r["chunks"]) or [float("nan")]
     gaps = [g for r in results for g in r["gaps"]]
     chunks = sum(r["chunks"] for r in results)
     return {"clients": clients, "tokens": tokens, "seconds": wall, "tokens_per_s": tokens / wall,
             "tokens_per_chunk": tokens / max(1, chunks), "counted_by": sorted({r["counted"] for r in results}),
             "ttft_p50_s": statistics.median(ttft), "ttft_p95_s": ttft[min(len(ttft) - 1, int(0.95 * len(ttft)))],
-            "gap_p50_s": statistics.median(gaps) if gaps else float("nan")}
+            "gap_p50_s": statistics.median(gaps) if gaps else float("nan"),
+            "empty_answers": sum(1 for r in results if not r["chunks"])}
 
 
 def free_port() -> int:

@@ -173,14 +173,18 @@ def test_cpu_devices_flag_needs_a_fresh_process():
 
 
 @pytest.fixture(scope="module")
-def eight_devices(tmp_path_factory):
-    """Runs tests/parallel/_parallel_worker.py once with 8 CPU devices; its JSON report + output dir."""
-    out = tmp_path_factory.mktemp("parallel")
-    env = dict(os.environ, JAX_PLATFORMS="cpu")
-    r = subprocess.run([sys.executable, str(WORKER), str(out)],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr[-4000:]
-    return json.loads(r.stdout.strip().splitlines()[-1]), out
+def eight_devices(once):
+    """Runs tests/parallel/_parallel_worker.py once per session with 8 CPU devices (whichever xdist
+    worker asks first; the other reads its report); its JSON report + output dir."""
+    def build(out):
+        env = dict(os.environ, JAX_PLATFORMS="cpu")
+        r = subprocess.run([sys.executable, str(WORKER), str(out)],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-4000:]
+        (out / "report.json").write_text(r.stdout.strip().splitlines()[-1])
+
+    out = once("parallel", build)
+    return json.loads((out / "report.json").read_text()), out
 
 
 @pytest.mark.slow  # one subprocess for all four: ~1 min of compiling on 2 cores

@@ -248,3 +248,22 @@ def test_the_chat_page_shows_both_answers_side_by_side(server, runs, tmp_path):
         page.click("#reset")
         assert page.locator("section[data-model='chat'] .turn").count() == 0
         browser.close()
+
+
+def test_bench_serve_counts_what_the_server_sent(server, capsys):
+    """``minisora bench serve --url``: each round counts the completion tokens the server reports
+    for its questions (asked here one by one, not streamed), its rate is tokens over wall time, its
+    latencies are ordered, and ``--json`` ends with one object."""
+    from minisora.cli import main
+    from minisora.tools.bench_serve import questions
+
+    client = server.client()
+    assert main(["bench", "serve", "--url", server.url, "--model", "chat", "--clients", "1", "3", "--max-tokens", "12",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [r["clients"] for r in report["rounds"]] == [1, 3] and report["model"] == "chat"
+    for r in report["rounds"]:
+        want = sum(ask(client, "chat", q, max_tokens=12).usage.completion_tokens for q in questions(r["clients"]))
+        assert r["tokens"] == want and r["counted_by"] == ["usage"] and r["empty_answers"] == 0
+        assert r["tokens_per_s"] == pytest.approx(r["tokens"] / r["seconds"])
+        assert 0 < r["ttft_p50_s"] <= r["ttft_p95_s"] <= r["seconds"] and r["gap_p50_s"] >= 0
