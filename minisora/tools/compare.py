@@ -523,7 +523,7 @@ class Job:
         stopped = cc.until_flat and start in at and flattened([(e["step"], e["loss"]) for e in evals])
         if not stopped and start < tcfg.steps:
             try:
-                result = train(model, batches, tcfg, run_dir, resume=resume, quiet=True, on_step=on_step,
+                result = train(model, batches, tcfg, run_dir, resume=resume, quiet=True, on_step=on_step, stop_hint=None,
                                eval_at=at, evaluate_fn=evaluate)
             except Flattened:
                 stopped = True
@@ -557,7 +557,8 @@ class Job:
         nnx.update(chat, nnx.state(model, nnx.Param))
         start = checkpoint.restore_params(run_dir, nnx.state(chat, nnx.Param))[0] if resume else 0
         self.advance(start)
-        result = train(chat, batches, tcfg, run_dir, resume=resume, quiet=True, on_step=lambda t: self.advance(1))
+        result = train(chat, batches, tcfg, run_dir, resume=resume, quiet=True, on_step=lambda t: self.advance(1),
+                       stop_hint=None)  # compare's own line says how to continue
         held["chat"] = chat
         return {"steps": tcfg.steps, "tokens_per_step": batches.tokens_per_batch(), "finetune_s": result.train_s,
                 "compile_s": result.compile_s}

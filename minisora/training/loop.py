@@ -158,7 +158,7 @@ def compile_step(model, batches: batching.Batches, cfg: TrainConfig):
 
 def train(model, batches: batching.Batches, cfg: TrainConfig, run_dir=None, *, resume: bool = False,
           quiet: bool = False, mesh=None, profile=None, profile_start: int | None = None, on_step=None,
-          eval_at=(), evaluate_fn=None) -> TrainResult:
+          eval_at=(), evaluate_fn=None, stop_hint: str | None = "Continue with --resume.") -> TrainResult:
     """Train ``model`` for ``cfg.steps`` steps of ``cfg`` on ``batches``; ``model`` ends with the
     trained parameters (also ``result.params``).
 
@@ -167,6 +167,7 @@ def train(model, batches: batching.Batches, cfg: TrainConfig, run_dir=None, *, r
     ``profile``: a jax.profiler trace of 3 steps from ``profile_start`` (default: the second) into
     that directory. ``on_step(t)`` runs after each step is queued; ``evaluate_fn(model)`` runs
     after the steps in ``eval_at`` (the model holds the parameters of that step), untimed.
+    ``stop_hint``: what Ctrl-C's line tells the user to do next (None: the caller says it).
     """
     cfg = cfg.resolved()
     files = run_dir is not None
@@ -261,7 +262,7 @@ def train(model, batches: batching.Batches, cfg: TrainConfig, run_dir=None, *, r
                     if saving:
                         save(done)
                     if stop.requested:
-                        print(f"stopped at step {done}; checkpoint saved. Continue with --resume.")
+                        print(f"stopped at step {done}; checkpoint saved." + (f" {stop_hint}" if stop_hint else ""))
                         raise KeyboardInterrupt
                 elif done in sync_at:
                     check_finite([float(pending[-1]["loss"])], done, done)  # waits for the step

@@ -201,7 +201,7 @@ def _interrupt_at(batches, k):
 
 
 @pytest.mark.parametrize("family", ["gpt", "sora"])
-def test_ctrl_c_checkpoints_and_resume_is_bit_identical(tmp_path, family):
+def test_ctrl_c_checkpoints_and_resume_is_bit_identical(tmp_path, family, capsys):
     # the real models with dropout; for Sora the BERT masking draws from the generator too
     from minisora.nn import create
 
@@ -214,6 +214,11 @@ def test_ctrl_c_checkpoints_and_resume_is_bit_identical(tmp_path, family):
     with pytest.raises(KeyboardInterrupt):  # Ctrl-C during step 3: it finishes, saves, stops
         loop.train(create(config, seed=0), _interrupt_at(_batches(family), 3), cfg, tmp_path / "b", quiet=True)
     assert [int(p.name) for p in (tmp_path / "b" / "checkpoints").iterdir()] == [3]
+    assert "stopped at step 3; checkpoint saved. Continue with --resume." in capsys.readouterr().out
+    with pytest.raises(KeyboardInterrupt):  # a caller that says what to do itself (compare) gets no hint
+        loop.train(create(config, seed=0), _interrupt_at(_batches(family), 3), cfg, tmp_path / "c", quiet=True,
+                   stop_hint=None)
+    assert capsys.readouterr().out.strip().endswith("stopped at step 3; checkpoint saved.")
     resumed = loop.train(create(config, seed=5), _batches(family), cfg, tmp_path / "b", resume=True, quiet=True)
 
     for a, b in zip(_flat(whole.params), _flat(resumed.params)):
