@@ -277,12 +277,15 @@ def serve_runs(args) -> None:
 def bench_serve(args) -> None:
     r = bench_serve_tool.bench_serve(run=args.run, url=args.url, model=args.model, clients=args.clients,
                                      max_tokens=args.max_tokens, slots=args.slots, cpu_devices=args.cpu_devices,
-                                     chat=False if args.completions else None, api_key=args.api_key)
+                                     chat=False if args.completions else None, api_key=args.api_key,
+                                     repeat=args.repeat)
     print(f"{r['model']} at {r['url']}, {r['max_tokens']} new tokens per request, streaming, greedy")
     print(f"{'clients':>7} {'tokens/s':>9} {'TTFT p50':>9} {'TTFT p95':>9} {'gap p50':>8}")
     for x in r["rounds"]:
+        spread = x.get("tokens_per_s_all", [])
+        spread = f"  (tokens/s of the {len(spread)} rounds: {min(spread):,.0f}–{max(spread):,.0f})" if len(spread) > 1 else ""
         print(f"{x['clients']:>7} {x['tokens_per_s']:>9,.0f} {x['ttft_p50_s']:>8.3f}s {x['ttft_p95_s']:>8.3f}s "
-              f"{x['gap_p50_s'] * 1000:>6.1f}ms")
+              f"{x['gap_p50_s'] * 1000:>6.1f}ms{spread}")
     if r.get("state_bytes"):
         print("decode state of one request by answer length: "
               + ", ".join(f"{n} tokens {b / 1024:,.1f} KiB" for n, b in r["state_bytes"].items())

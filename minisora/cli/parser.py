@@ -262,6 +262,8 @@ def _add_bench(sub) -> None:
     v.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], metavar="N",
                    help="rounds of N concurrent streaming clients")
     v.add_argument("--max-tokens", type=int, default=128, help="new tokens per request (greedy)")
+    v.add_argument("--repeat", type=int, default=1, metavar="R",
+                   help="run each round R times and report the one of median tokens/s (all R rates go in --json)")
     v.add_argument("--slots", type=int, help="decode slots of the server started with --run (default: the most clients)")
     v.add_argument("--cpu-devices", type=int, metavar="N",
                    help="the server started with --run splits its slots over N CPU devices (default: 1)")

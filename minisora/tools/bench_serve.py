@@ -9,7 +9,8 @@ The clients are the official ``openai`` client (``AsyncOpenAI``), streaming chat
 the same numbers can be taken of any OpenAI-compatible server (``--url``): ``transformers serve``,
 say, on the same weights exported with ``minisora export-hf``. With ``--run`` the bench starts
 ``minisora serve`` itself, in a second process, so that server and clients do not share one
-Python interpreter. Each round asks the same questions; one warm-up round goes first.
+Python interpreter. Each round asks the same questions; one warm-up round goes first. A shared
+machine is noisy: ``--repeat R`` runs each round R times and reports the one of median tokens/s.
 """
 
 import asyncio
@@ -123,8 +124,12 @@ def model_info(url: str, api_key: str) -> list[dict]:
 
 def bench_serve(*, run: str | None = None, url: str | None = None, model: str | None = None,
                 clients=(1, 8, 32), max_tokens: int = 128, slots: int | None = None,
-                cpu_devices: int | None = None, chat: bool | None = None, api_key: str = "none") -> dict:
-    """Rounds of N concurrent streaming clients against ``url``, or against ``minisora serve`` of ``run``."""
+                cpu_devices: int | None = None, chat: bool | None = None, api_key: str = "none",
+                repeat: int = 1) -> dict:
+    """Rounds of N concurrent streaming clients against ``url``, or against ``minisora serve`` of ``run``;
+    each N ``repeat`` times, reporting the round of median tokens/s (a shared machine is noisy)."""
+    if repeat < 1:
+        raise UserError(f"--repeat must be at least 1, not {repeat}.")
     try:
         import openai  # noqa: F401
     except ImportError:
@@ -139,7 +144,11 @@ def bench_serve(*, run: str | None = None, url: str | None = None, model: str | 
         card = next((c for c in cards if c["id"] == name), {})
         is_chat = chat if chat is not None else card.get("chat", True)
         asyncio.run(round_of(url, name, min(clients), max_tokens, is_chat, api_key))  # warm-up: compiles, caches
-        rounds = [asyncio.run(round_of(url, name, n, max_tokens, is_chat, api_key)) for n in clients]
+        rounds = []
+        for n in clients:  # ``repeat`` rounds of n clients; the one of median tokens/s stands for them
+            tries = sorted((asyncio.run(round_of(url, name, n, max_tokens, is_chat, api_key)) for _ in range(repeat)),
+                           key=lambda r: r["tokens_per_s"])
+            rounds.append({**tries[len(tries) // 2], "tokens_per_s_all": [r["tokens_per_s"] for r in tries]})
         return {"url": url, "model": name, "max_tokens": max_tokens, "rounds": rounds,
                 "family": card.get("family"), "slots": card.get("slots"), "state_bytes": card.get("state_bytes")}
 

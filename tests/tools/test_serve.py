@@ -259,11 +259,12 @@ def test_bench_serve_counts_what_the_server_sent(server, capsys):
 
     client = server.client()
     assert main(["bench", "serve", "--url", server.url, "--model", "chat", "--clients", "1", "3", "--max-tokens", "12",
-                 "--json"]) == 0
+                 "--repeat", "3", "--json"]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert [r["clients"] for r in report["rounds"]] == [1, 3] and report["model"] == "chat"
     for r in report["rounds"]:
         want = sum(ask(client, "chat", q, max_tokens=12).usage.completion_tokens for q in questions(r["clients"]))
         assert r["tokens"] == want and r["counted_by"] == ["usage"] and r["empty_answers"] == 0
         assert r["tokens_per_s"] == pytest.approx(r["tokens"] / r["seconds"])
+        assert len(r["tokens_per_s_all"]) == 3 and r["tokens_per_s"] == sorted(r["tokens_per_s_all"])[1]  # the median
         assert 0 < r["ttft_p50_s"] <= r["ttft_p95_s"] <= r["seconds"] and r["gap_p50_s"] >= 0
