@@ -31,6 +31,7 @@ Usage, from the repository root:
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import random
@@ -1333,7 +1334,7 @@ def en_travel(rng):
          f"The two places are {d} kilometres apart, and {en_a(v[0])} goes about {v[2]} kilometres an hour, "
          f"so the journey took about {en_minutes(minutes)}.",
          rng.choice([f"In {b.en}, {he} tried the famous {b.food[0]}.",
-                     f"{cap(he)} visited {en_a(rng.choice(lx.BUILDINGS)[0])} in {b.en}.",
+                     f"{cap(he)} visited {en_a(noun(rng.choice(lx.BUILDINGS)[0])[0])} in {b.en}.",
                      f"On the way, {he} read about {b.en}: about {b.people:,} people live there."])]
     return " ".join(s)
 
@@ -1355,9 +1356,9 @@ def en_profile(rng):
     p = rng.choice(en_people())
     he, him, his = en_pronouns(p)
     first = p.en.split()[0]
-    s = [rng.choice([f"{p.en} is {en_a(p.job[0])} from {p.town.en}.",
-                     f"{p.en}, who is {p.age}, works as {en_a(p.job[0])} in {p.town.en}."]),
-         f"As {en_a(p.job[0])}, {he} {p.job[2]}.",
+    s = [rng.choice([f"{p.en} is {en_a(noun(p.job[0])[0])} from {p.town.en}.",
+                     f"{p.en}, who is {p.age}, works as {en_a(noun(p.job[0])[0])} in {p.town.en}."]),
+         f"As {en_a(noun(p.job[0])[0])}, {he} {p.job[2]}.",
          f"In {his} free time {first} enjoys {p.hobby[0]}.",
          f"{cap(he)} is good at {p.sport[0]}.",
          f"{cap(he)} has played the {p.instrument[0]} since {he} was {p.since}.",
@@ -1365,7 +1366,7 @@ def en_profile(rng):
          f"{cap(he)} keeps {en_a(noun(p.pet[0])[0])} as a pet.",
          f"{first} is {p.age} years old.",
          f"{first} is {p.traits[0][0]} and {p.traits[1][0]}.",
-         f"{cap(his)} {p.relative[0]} is {en_a(p.relative_job[0])}."]
+         f"{cap(his)} {noun(p.relative[0])[0]} is {en_a(noun(p.relative_job[0])[0])}."]
     return " ".join(s[:1] + rng.sample(s[1:], rng.randint(3, 5)))
 
 
@@ -1425,15 +1426,15 @@ def en_diary(rng):
     first = p.en.split()[0]
     when = rng.choice([f"On {rng.choice(EN_DAYS)} {rng.choice(['morning', 'afternoon', 'evening'])}", "Yesterday",
                        f"Last {rng.choice(lx.SEASONS)[0]}", "Early this morning"])
-    where = rng.choice([f" at the {rng.choice(lx.BUILDINGS)[0]}", f" by the {rng.choice(lx.LANDFORMS)[0]}",
+    where = rng.choice([f" at the {noun(rng.choice(lx.BUILDINGS)[0])[0]}", f" by the {noun(rng.choice(lx.LANDFORMS)[0])[0]}",
                         f" near {p.town.en}", ""])
     deeds = [_deed(rng) for _ in range(rng.randint(2, 4))]
     adv = rng.choice(lx.ADVERBS)[0]
     s = [f"{when}, {first} {adv} {en_deed(p, deeds[0])}{where}."]
     for deed in deeds[1:]:
         s.append(f"{rng.choice(['Then', 'After that,', 'Later', 'Next'])} {he} {en_deed(p, deed)}.")
-    act, rel = rng.choice(lx.ACTIVITIES), rng.choice(lx.RELATIVES)[0]
-    there = f"in the {rng.choice(lx.ROOMS)[0]}" if act[2] == "i" else f"by the {rng.choice(lx.LANDFORMS)[0]}"
+    act, rel = rng.choice(lx.ACTIVITIES), noun(rng.choice(lx.RELATIVES)[0])[0]
+    there = f"in the {noun(rng.choice(lx.ROOMS)[0])[0]}" if act[2] == "i" else f"by the {noun(rng.choice(lx.LANDFORMS)[0])[0]}"
     idea, iverb = rng.choice(lx.IDEAS), rng.choice(lx.IDEA_VERBS)
     forms = lx.verb_forms(act[0])
     s.insert(rng.randint(1, len(s)), rng.choice([
@@ -1519,7 +1520,7 @@ def en_garden(rng):
     adj = rng.choice(ADJECTIVES_FOR["a"])
     leaves = "stay green all year" if tree[2] == "evergreen" else f"turn {tree[2]} in autumn"
     s = [f"On a {rng.choice(['warm', 'cool', 'bright', 'quiet'])} {rng.choice(lx.SEASONS)[0]} day, {p.en} went for "
-         f"a walk by the {land[0]} near {p.town.en}.",
+         f"a walk by the {noun(land[0])[0]} near {p.town.en}.",
          f"{cap(f_many)} were growing everywhere, and their flowers were {flower[2]}.",
          f"{cap(en_a(adj[0] + ' ' + noun(animal[0])[0]))} was hiding under {en_a(tree[0])}.",
          f"The leaves of the {tree[0]} {leaves}.",
@@ -1724,7 +1725,7 @@ def en_health(rng):
     other = rng.choice(lx.AILMENTS)
     s = [f"{p.en} had {ill[0]}, so the doctor told {him} to {ill[2]}.",
          rng.choice([f"{cap(he)} did, and felt better {rng.choice(['the next day', 'two days later', 'soon'])}.",
-                     f"{cap(his)} {p.relative[0]} made {him} some {rng.choice(lx.DRINKS)[0]}."]),
+                     f"{cap(his)} {noun(p.relative[0])[0]} made {him} some {rng.choice(lx.DRINKS)[0]}."]),
          f"If you have {other[0]}, {other[2]}."]
     return " ".join(s)
 
@@ -1746,7 +1747,7 @@ def en_festival(rng):
     p = rng.choice(en_people())
     he, him, his = en_pronouns(p)
     s = [f"{cap(f[0])} is {f[2]}.", f"On this day people eat {f[4]} and {f[6]}.",
-         rng.choice([f"This year {p.en} spent it with {his} {p.relative[0]} in {p.town.en}.",
+         rng.choice([f"This year {p.en} spent it with {his} {noun(p.relative[0])[0]} in {p.town.en}.",
                      f"{p.en} likes it because {he} can {f[6]}.", ""])]
     return " ".join(x for x in s if x)
 
@@ -1828,7 +1829,7 @@ def en_inventory(rng):
     where, _, what, _ = INVENTORY[kind]
     listed = [en_a(noun(t[0])[0]) if n == 1 else f"{EN_NUMBER_WORDS[n]} {noun(t[0])[1]}" for t, n in items]
     verb = "is" if items[0][1] == 1 else "are"
-    return (f"{where.format(name=p.en, room=room[0], town=p.town.en)} {verb} {', '.join(listed[:-1])} and {listed[-1]}. "
+    return (f"{where.format(name=p.en, room=noun(room[0])[0], town=p.town.en)} {verb} {', '.join(listed[:-1])} and {listed[-1]}. "
             f"That is {sum(n for _, n in items)} {what} in all.")
 
 
@@ -1890,6 +1891,70 @@ def zh_lesson(rng):
     return "".join(distinct(rng, 2, 4, fact))
 
 
+# --- newcomers: someone the world does not know, named again sentences later ---------------
+#
+# Most paragraphs name their person once; this kind names a person nobody else in the corpus
+# is (a fresh pairing of the world's name syllables, or a fresh Chinese name), says d things
+# about them with pronouns only, then writes the name again, once to three times. Predicting
+# that name is possible only by finding it far back in the context and copying it: the skill
+# `minisora compare` measures with its held-out recall probe (the section at the end), and a
+# reason for a model's loss to fall with a longer prompt. The English names come from a share
+# of the syllable pairings neither the world nor the probe uses; the probe keeps the rest.
+
+NEWCOMER_SHARE = 0.6  # of the unused English given-name pairings; the other 40 % stay for the probe
+
+
+@functools.cache  # drawn once, when the first newcomer is written (``_unused`` is defined below)
+def newcomer_names() -> dict[str, list[str]]:
+    world = [p.en.split()[0] for p in en_people()]
+    out = {}
+    for g, ends in (("f", lx.NAME_ENDS_F), ("m", lx.NAME_ENDS_M)):
+        names = _unused([a[0] + b[0] for a in lx.NAME_STARTS for b in ends], world, {})
+        random.Random(SEED + 4).shuffle(names)
+        out[g] = names[: int(len(names) * NEWCOMER_SHARE)]
+    return out
+
+
+
+def _newcomer(rng, lang: str, opening: list[str], filler: list[str], again: list[str]) -> str:
+    """The opening sentence, then the filler with 1–3 sentences that name the person again
+    placed among it, at 0 to 8 sentences from the opening and from each other."""
+    body = filler[: rng.randint(2, len(filler))]
+    for sentence in rng.sample(again, rng.randint(1, 3)):
+        body.insert(rng.randint(0, len(body)), sentence)
+    return (" " if lang == "en" else "").join([rng.choice(opening), *body])
+
+
+def en_newcomer(rng):
+    g = rng.choice("fm")
+    name, family = rng.choice(newcomer_names()[g]), rng.choice(en_people()).en.split()[1]
+    x = _probe_person(rng)
+    he, him, his = EN_PRONOUNS[g]
+    job, town, years = noun(x["job"][0])[0], x["town"].en, rng.randint(2, 15)
+    opening = [f"{name} {family} is {en_a(job)} from {town}.", f"{name} {family} works as {en_a(job)} in {town}.",
+               f"A new {job} has come to {town}: {his} name is {name} {family}."]
+    trait = rng.choice(lx.TRAITS)[0]
+    again = [f"In {his} free time {name} enjoys {x['hobby'][0]}.", f"Everyone in {town} knows {name}.",
+             f"{name} has lived in {town} for {years} years.", f"{name} is very {trait}.",
+             f"{name} {en_deed(SimpleNamespace(gender=g), _deed(rng))}.",
+             f"{name} often {lx.verb_forms(rng.choice(lx.ACTIVITIES)[0])['s']} with {his} friends."]
+    return _newcomer(rng, "en", opening, _en_filler(rng, x, g), again)
+
+
+def zh_newcomer(rng):
+    g = rng.choice("fm")
+    name = rng.choice(lx.ZH_SURNAMES) + "".join(rng.sample(lx.ZH_GIVEN_M if g == "m" else lx.ZH_GIVEN_F, 2))
+    x = _probe_person(rng)
+    job, town, years = x["job"][1], x["town"].zh, rng.randint(2, 15)
+    opening = [f"{name}是{town}的一名{job}。", f"{name}在{town}当{job}。", f"{town}来了一位新的{job}，名叫{name}。"]
+    trait = rng.choice(lx.TRAITS)[1]
+    again = [f"空闲的时候，{name}喜欢{x['hobby'][1]}。", f"{town}的人都认识{name}。",
+             f"{name}在{town}住了{zh_number(years)}年了。", f"{name}很{trait}。",
+             f"{name}{zh_deed(SimpleNamespace(gender=g), _deed(rng))}。",
+             f"{name}常常和朋友一起{rng.choice(lx.ACTIVITIES)[1]}。"]
+    return _newcomer(rng, "zh", opening, _zh_filler(rng, x, g), again)
+
+
 # (weight, English maker, Chinese maker); the service makers also take the held-out questions.
 KINDS = [
     (6, en_story, zh_story), (4, en_shopping, zh_shopping), (14, en_arithmetic, zh_arithmetic),
@@ -1900,7 +1965,7 @@ KINDS = [
     (8, en_product, zh_product), (6, en_idioms, zh_idioms), (6, en_geography, zh_geography),
     (5, en_health, zh_health), (4, en_festival, zh_festival), (4, en_science, zh_science), (5, en_compare, zh_compare),
     (26, en_inventory, zh_inventory), (10, en_encyclopedia, zh_encyclopedia),
-    (10, en_lesson, zh_lesson),
+    (10, en_lesson, zh_lesson), (24, en_newcomer, zh_newcomer),
 ]
 
 

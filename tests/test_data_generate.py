@@ -172,9 +172,30 @@ def test_corpus_made_up_world_is_consistent(corpus):
         assert age.setdefault(name, int(years)) == int(years), name
     assert len(age) > 200
     older = re.findall(r", who is (\d+), is (?:(\d+) years )?older than [A-Z]\w+ [A-Z]\w+, who is (\d+)\.", corpus)
-    assert len(older) > 30
+    assert len(older) > 20
     for b, diff, a in older:
         assert int(b) > int(a) and (not diff or int(diff) == int(b) - int(a)), (b, diff, a)
+
+
+def test_corpus_names_newcomers_again_far_from_their_introduction(corpus):
+    """Paragraphs that introduce someone the world does not know and write the name again
+    sentences later, so that copying a name from far back is a skill the corpus teaches
+    (compare's recall probe measures it on names the corpus never writes)."""
+    gaps = []
+    for paragraph in corpus.split("\n\n"):
+        m = re.match(r"A new [a-z ]+ has come to [^:]+: (?:his|her) name is ([A-Z][a-z]+) ", paragraph)
+        if not m:
+            continue
+        sentences = re.split(r"(?<=\.) ", paragraph)
+        later = [i for i, s in enumerate(sentences[1:], 1) if re.search(rf"\b{m[1]}\b", s)]
+        assert later, paragraph  # named again
+        gaps.append(later[0])
+    zh = [p for p in corpus.split("\n\n") if re.match(r"\w+来了一位新的\w+，名叫", p)]
+    for paragraph in zh:
+        name = re.match(r"\w+来了一位新的\w+?，名叫(\w+?)。", paragraph)[1]
+        assert paragraph.count(name) >= 2, paragraph
+    assert len(gaps) > 30 and len(zh) > 30
+    assert max(gaps) >= 6 and min(gaps) == 1  # named again right after, and six or more sentences on
 
 
 def test_corpus_element_facts_match_the_periodic_table(corpus):
