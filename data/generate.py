@@ -1894,14 +1894,13 @@ def zh_lesson(rng):
 # --- newcomers: someone the world does not know, named again sentences later ---------------
 #
 # Most paragraphs name their person once; this kind names a person nobody else in the corpus
-# is (a fresh pairing of the world's name syllables, or a fresh Chinese name), says d things
-# about them with pronouns only, then writes the name again, once to three times. Predicting
-# that name is possible only by finding it far back in the context and copying it: the skill
-# `minisora compare` measures with its held-out recall probe (the section at the end), and a
-# reason for a model's loss to fall with a longer prompt. The English names come from a share
-# of the syllable pairings neither the world nor the probe uses; the probe keeps the rest.
-
-NEWCOMER_SHARE = 0.6  # of the unused English given-name pairings; the other 40 % stay for the probe
+# is (a pairing of the world's name syllables that no world person has, or a fresh Chinese
+# name), says d things about them with pronouns only, then writes the name again, once to
+# three times. Predicting that name is possible only by finding it far back in the context
+# and copying it: the skill `minisora compare` measures with its held-out recall probe (the
+# section at the end, whose English names come from this same pool: a name the model has
+# read, but only ever about somebody new, so only the context says who is meant), and a reason
+# for a model's loss to fall with a longer prompt.
 
 
 @functools.cache  # drawn once, when the first newcomer is written (``_unused`` is defined below)
@@ -1909,9 +1908,7 @@ def newcomer_names() -> dict[str, list[str]]:
     world = [p.en.split()[0] for p in en_people()]
     out = {}
     for g, ends in (("f", lx.NAME_ENDS_F), ("m", lx.NAME_ENDS_M)):
-        names = _unused([a[0] + b[0] for a in lx.NAME_STARTS for b in ends], world, {})
-        random.Random(SEED + 4).shuffle(names)
-        out[g] = names[: int(len(names) * NEWCOMER_SHARE)]
+        out[g] = _unused([a[0] + b[0] for a in lx.NAME_STARTS for b in ends], world, {})
     return out
 
 
@@ -1986,9 +1983,10 @@ def make_corpus(rng: random.Random, held_out: list[str]) -> str:
 # =====================================================================================
 # A probe for `minisora compare` (data/probes/recall.jsonl), never part of the corpus.
 #
-# Can a model recall a fact stated far back? Each group is one paragraph about a
-# person whose name the corpus never writes (drawn from the world's own name syllables, minus
-# every name the world or corpus.txt uses), so the name can only come from the context. The
+# Can a model recall a fact stated far back? Each group is one paragraph, never in the corpus,
+# about a person nobody in the world is: in English a name of the newcomer pool (read in
+# training, but only ever about somebody new, never with a fact of its own), in Chinese a name
+# the corpus never writes; either way the name can only come from the context. The
 # context is the profile's opening sentence (the fact: who this is), d filler sentences about
 # the same person from the profile and diary kinds (pronouns only, no name), and the point
 # where the corpus always writes the first name again ("In her free time Corora enjoys …";
@@ -2068,12 +2066,18 @@ def _apart(names, text: str) -> bool:
     return not any(a in b for a in names for b in names if a != b) and not any(a in text for a in names)
 
 
+def _newcomers_only(name: str, paragraphs: list[str]) -> bool:
+    """Whether the corpus writes ``name``, and only as the name of a newcomer it introduces."""
+    about = [p for p in paragraphs if name in p and re.search(rf"\b{name}\b", p)]
+    opening = re.compile(rf"({name} [A-Z]\w+ (is|works as) an? |A new [^:]+: (his|her) name is {name} )")
+    return bool(about) and all(opening.match(p) for p in about)
+
+
 def make_recall_probe(rng: random.Random, corpus: str) -> list[dict]:
     """RECALL_GROUPS groups per language of RECALL_NAMES held-out names (see the section above)."""
     written = dict.fromkeys(re.findall(r"[a-z']+", corpus.lower()))  # a dict for O(1) membership
-    world_given = [p.en.split()[0] for p in en_people()]
-    given = {g: _unused([a[0] + b[0] for a in lx.NAME_STARTS for b in ends], world_given, written)
-             for g, ends in (("f", lx.NAME_ENDS_F), ("m", lx.NAME_ENDS_M))}
+    paragraphs = corpus.split("\n\n")
+    given = {g: [n for n in names if _newcomers_only(n, paragraphs)] for g, names in newcomer_names().items()}
     family = _unused([a[0] + b[0] for a in lx.SURNAME_STARTS for b in lx.SURNAME_ENDS],
                      [p.en.split()[1] for p in en_people()], written)
     zh_taken = [p.zh for p in WORLD.people]

@@ -263,7 +263,7 @@ data = batches.Batches("sora", "text", train_ids, val_ids, batch_size=tcfg.batch
 sora = create(shape)
 minisora.train(sora, data, tcfg, quiet=True)  # no run directory: train only
 
-sentence = "Every Friday, she photocopies something new."
+sentence = "Every Saturday, he patches something new."
 assert sentence in english  # a sentence of the shipped corpus
 x = jnp.asarray([tok.encode(sentence)])  # (1, T)
 pieces = [tok.id_to_piece(int(i)) for i in x[0]]

@@ -99,7 +99,7 @@ class CompareConfig:
     budget: str = "full"  # the name of the budget these settings started from (the report says it)
     preset: str = "tiny"
     vocab_size: int = 4000
-    budget_tokens: int = 4_915_200  # the most tokens each model reads in pre-training, per seed (2400 steps)
+    budget_tokens: int = 9_830_400  # the most tokens each model reads in pre-training, per seed (4800 steps)
     until_flat: bool = True  # stop pre-training once the held-out loss has flattened (``flattened``)
     eval_points: int = 32  # held-out evaluations along the budget (every budget / eval_points steps)
     finetune_tokens: int = 900_000  # dialogue tokens (padded rows) each model reads in fine-tuning
@@ -108,13 +108,13 @@ class CompareConfig:
     batch_size: int = 8
     seq_len: int = 256  # T: ChatGPT's window; Sora's prefix + continuation
     prefix_len: int = 128  # Sora's encoder part of a pre-training window
-    lr: float = 2e-3  # AdamW peak step size, both models
+    lr: float = 6e-3  # AdamW peak step size, both models (1,200-step runs: 2e-3 left both far behind)
     finetune_lr: float = 3e-3  # the demo's (minisora/cli/demo.py)
     continuation: int = 32  # C: tokens scored after each prompt
     lm_prompt: int = 64  # prompt length of the language-modelling curve
     context_windows: int = 64  # held-out windows scored at every prompt length
     temperature: float = 1.0  # every sample of both models
-    diversity_prompts: int = 16  # samples at every evaluation (diversity, and coherence along the way)
+    diversity_prompts: int = 48  # samples at every evaluation (16 left distinct-2 swinging by ±0.05)
     diversity_prompt_len: int = 32
     diversity_tokens: int = 64
     coherence_prompts: int = 64  # samples of the final pre-trained models for the coherence probe

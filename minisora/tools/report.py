@@ -614,8 +614,9 @@ def write_report(results: dict, out_dir) -> Path:
         parts += [
             "### Recall of a fact far back",
             (f"*Method.* {s.get('n_recall_groups', 'The')} groups of data/probes/recall.jsonl (written by "
-            "data/generate.py, held out from training: the corpus never names these people): a sentence states "
-            "a fact about a person the corpus never names, d filler sentences follow, then a phrase after which "
+            "data/generate.py, held out from training: no fact in the corpus is about these people; an English "
+            "name is one the corpus uses only for newcomers, each time somebody else, a Chinese one it never "
+            "writes): a sentence states a fact about the person, d filler sentences follow, then a phrase after which "
             "the corpus writes the name again. Each of the group's candidate names is scored by its "
             "log-likelihood there; accuracy = share of items where the right name scores highest (chance "
             f"{r0['chance']:.2f}), margin = log p(right) − the best log p(wrong). Both models get the same items: "

@@ -14,8 +14,12 @@ Objectives (the weights ``w`` say which targets count in the loss; see losses.py
   corrupted BERT-style (15 % of its tokens chosen; of those 80 % → [MASK], 10 % → a random
   token, 10 % unchanged) and the encoder must restore the chosen ones (MLM); the decoder
   reads ``[BOS] y_1 … y_{T−1}`` and predicts ``y_1 … y_T``.  L = L_MLM + L_next.
-  Each row keeps a random-length tail of the prefix, left-padded like a prompt at
-  generation time, so the decoder learns to continue short prompts too. One encoder pass
+  Half the rows keep the whole prefix, the other half a random-length tail of it, left-padded
+  like a prompt at generation time, so the decoder learns to continue short prompts too; the
+  whole prefixes make sure the encoder's later positions are trained as often as its first
+  (with random tails only, position p is trained in a share 1 − p/S of the rows, and a long
+  prompt's last tokens, the ones the decoder needs most, would sit where it learned least:
+  measured in docs/performance.md, "Sora's prompt lengths in pre-training"). One encoder pass
   serves both losses, so the decoder attends over the corrupted prefix: a little noise
   (15 % of the prompt), in exchange for half the encoder cost.
 - Dialogue fine-tuning, prompt = ``<user> question <assistant>``:
@@ -31,6 +35,7 @@ import numpy as np
 from ..errors import UserError
 from ..tokenizer import BOS_ID, EOS_ID, MASK_ID, N_SPECIAL, PAD_ID, chat_prompt, pad_rows
 MLM_RATE, MLM_MASK, MLM_RANDOM = 0.15, 0.8, 0.1  # BERT: choose 15 %; 80 % [MASK], 10 % random, 10 % kept
+WHOLE_PREFIX = 0.5  # Sora pre-training: the share of rows whose encoder reads the whole prefix
 
 
 # --- the generator and the held-out split ---------------------------------------------------
@@ -95,7 +100,8 @@ def prefix_continuation_batch(ids, rng, batch_size: int, prefix_len: int, cont_l
     """Sora: BERT-masked prefix (B, S) for the encoder, continuation (B, T) for the decoder."""
     S, T = prefix_len, cont_len
     w = _windows(ids, rng, batch_size, S + T)  # (B, S+T)
-    n_real = rng.integers(1, S + 1, size=batch_size)  # the prefix tail each row keeps
+    tail = rng.integers(1, S + 1, size=batch_size)
+    n_real = np.where(rng.random(batch_size) < WHOLE_PREFIX, S, tail)  # the prefix tail each row keeps
     src_mask = (np.arange(S)[None, :] >= S - n_real[:, None]).astype(np.int32)  # left-padded
     src = np.where(src_mask == 1, w[:, :S], PAD_ID).astype(np.int32)
     src_tilde, chosen = bert_mask(src, rng, vocab_size, real=src_mask)

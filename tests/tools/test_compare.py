@@ -440,7 +440,7 @@ def test_a_rerun_with_other_settings_is_refused(tmp_path):
     compare.claim_out(tmp_path, first, {})
     compare.claim_out(tmp_path, first, {})  # the same settings again: continued
     other = compare.settings_of(compare.CompareConfig.quick_mode(lr=1e-2), corpus, dialogues, None)
-    with pytest.raises(UserError, match=r"other settings \(lr 0.002 → 0.01\); rerun it with those"):
+    with pytest.raises(UserError, match=r"other settings \(lr 0.006 → 0.01\); rerun it with those"):
         compare.claim_out(tmp_path, other, {})
     # more seeds are not other settings: the finished seeds are reused, and the folder says which were asked
     more = compare.settings_of(compare.CompareConfig.quick_mode(seeds=(0, 1, 2)), corpus, dialogues, None)

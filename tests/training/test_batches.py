@@ -81,6 +81,18 @@ def test_prefix_continuation_batch():
     np.testing.assert_array_equal(step(b["mlm_y"][:, -1]), b["y"][:, 0])
 
 
+def test_sora_prefix_lengths_train_every_encoder_position():
+    """Half the rows read the whole prefix, the rest a uniform tail of 1..S tokens: position p
+    of the encoder is trained in a share 1/2 + (1/2)(1 − p/S) of the rows, never less than half."""
+    S = 8
+    b = data.prefix_continuation_batch(CORPUS, data.make_rng(3), 4000, S, 4, V)
+    n = b["src_mask"].sum(axis=1)
+    share = (b["src_mask"] == 1).mean(axis=0)[::-1]  # by position from the first real token: 0, 1, …
+    want = 0.5 + 0.5 * (1 - np.arange(S) / S)
+    assert np.abs(share - want).max() < 0.03, share
+    assert abs((n == S).mean() - (0.5 + 0.5 / S)) < 0.03 and set(n.tolist()) == set(range(1, S + 1))
+
+
 def _pairs():
     return [([10, 11, 12], [20, 21]), ([13], [22, 23, 24, 25]), ([14, 15], [26])]
 
