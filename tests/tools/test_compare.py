@@ -466,6 +466,20 @@ def _job(tmp_path, cc):
                        quiet=True), corpus
 
 
+def test_a_budget_that_stops_when_flat_keeps_its_step_size_after_the_warm_up():
+    """Until flattened: constant after the warm-up (a cosine to the cap would improve the loss at its
+    end whatever the model had learned); a fixed number of steps: the cosine to lr/10."""
+    from minisora.training.optim import lr_schedule
+
+    flat = compare.pretrain_config(compare.CompareConfig.for_budget("full"), 0).resolved()
+    fixed = compare.pretrain_config(compare.CompareConfig.for_budget("full", until_flat=False), 0).resolved()
+    at = [flat.warmup, flat.steps // 2, flat.steps - 1]
+    assert [float(lr_schedule(flat)(t)) for t in at] == pytest.approx([flat.lr] * 3)
+    p = (at[1] - fixed.warmup) / (fixed.steps - fixed.warmup)  # the cosine's progress at the middle step
+    want = [fixed.lr, fixed.lr / 10 + 0.45 * fixed.lr * (1 + math.cos(math.pi * p)), fixed.lr / 10]
+    assert [float(lr_schedule(fixed)(t)) for t in at] == pytest.approx(want, rel=1e-3)
+
+
 def test_pretraining_stops_where_the_loss_flattens(tmp_path, monkeypatch):
     cc = compare.CompareConfig.quick_mode(seeds=(0,), until_flat=True, eval_points=4)
     job, corpus = _job(tmp_path, cc)
