@@ -82,7 +82,7 @@ def build_trained(d: Path) -> None:
     (d / "dialogues.jsonl").write_text("\n".join([r for r in rows if ARTICLE_QUESTION in r] + rows[:11]) + "\n",
                                        encoding="utf-8")
     shape = dict(d_model=48, n_heads=4, n_layers=2, d_ff=128, max_len=96, d_lstm=48)
-    cfg = minisora.TrainConfig(steps=200, batch_size=8, seq_len=64, lr=3e-3, eval_every=1000, checkpoint_every=200)
+    cfg = minisora.TrainConfig(steps=300, batch_size=8, seq_len=64, lr=3e-3, eval_every=1000, checkpoint_every=300)
     tune = cfg.replace(steps=150, batch_size=4)
     for family, name in (("gpt", "gpt"), ("sora", "sora")):
         minisora.pretrain(d / "corpus.txt", d / name, minisora.ModelConfig(family=family, **shape), cfg,
