@@ -1,12 +1,23 @@
-"""Fixtures several test folders share."""
+"""Fixtures several test folders share, and the XLA flags the whole suite runs with."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 
 from minisora import config
+
+# XLA:CPU's cheaper code generation for the test suite: its programs are tiny and run a few steps,
+# so compiling them is most of the suite's time (tests/nn and test_loop.py: 126-130 s instead of
+# 189-196 s, measured side by side). Set here, before any test touches a device, so every test
+# process and every subprocess a test starts (chapters, the demo, the 8-device worker, servers)
+# inherits it. It changes how fast XLA's code is, not what it computes: float32 sums may come out
+# in another order (~1e-6). `XLA_FLAGS= pytest` runs the suite at XLA's default optimisation. See
+# docs/performance.md, "The test suite".
+QUICK_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+os.environ.setdefault("XLA_FLAGS", QUICK_COMPILE)
 
 TEXT = "the cat sat on the mat. the dog sat on the log. " * 40
 
@@ -101,11 +112,4 @@ def chapter_env(tmp_path_factory):
     cache = shared_dir(tmp_path_factory, "jax-cache")  # one for both workers: a chapter's twin may run on the other
     cache.mkdir(parents=True, exist_ok=True)
     return {"MINISORA_QUICK": "1", "JAX_COMPILATION_CACHE_DIR": str(cache),
-            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0.2", "XLA_FLAGS": QUICK_COMPILE}
-
-
-# XLA:CPU's cheaper code generation for the quick chapters: their programs are tiny and run a few
-# steps, so compiling is most of a chapter's time (chapters 5 and 7 ran 26 % faster with these
-# flags, measured side by side); the numbers they compute are checked by the chapters' own
-# asserts either way. See docs/performance.md, "The test suite".
-QUICK_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0.2"}

@@ -250,8 +250,10 @@ for name in ("lm.png", "context.png", "recall.png", "compute.png"):
 #   continuation from its own state and gets slightly worse as the encoder's memory grows. So the
 #   long-context claim is still *not measurable* — the probe says so, instead of "refuted".
 # - **Recall.** Neither model names a person stated right before the question more often than chance
-#   (0.27 against 0.25): the corpus seldom names anyone twice in a paragraph, so copying a name from
-#   the context is a skill it hardly teaches. Not measurable either.
+#   (0.27 against 0.25): the corpus of that run seldom named anyone twice in a paragraph, so copying a
+#   name from the context was a skill it hardly taught. Not measurable either. (The shipped corpus has
+#   since gained *newcomer* paragraphs that name a new person again sentences later, and the full
+#   budget a higher learning rate; `docs/compare/README.md` says what that changes and what is next.)
 # - **Compute.** Measured as the claim says it: ChatGPT reaches Sora's best held-out loss after
 #   9.6 TFLOPs, Sora after 17 TFLOPs, although ChatGPT spends 1.5× Sora's FLOPs per token. "ChatGPT
 #   needs more compute" is refuted at this scale; with FLOPs per token it would have looked supported.

@@ -61,12 +61,13 @@ def test_down_project_value_and_gradients_equal_the_plain_matmul(jit):
     h, W, r = _operands()
     plain = lambda h, W: h @ W  # noqa: E731
     wrap = jax.jit if jit else (lambda f: f)
-    np.testing.assert_allclose(wrap(down_project)(h, W), h @ W, rtol=1e-6, atol=1e-6)
+    # float32 sums in another order (one jitted program against eager ops) differ by ~1e-6
+    np.testing.assert_allclose(wrap(down_project)(h, W), h @ W, rtol=1e-5, atol=1e-5)
     mine = wrap(jax.grad(_loss(down_project, r), argnums=(0, 1)))(h, W)
     ref = jax.grad(_loss(plain, r), argnums=(0, 1))(h, W)
     for a, b in zip(mine, ref):
         assert a.shape == b.shape and a.dtype == b.dtype
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
 def test_down_project_gradients_match_central_finite_differences():
