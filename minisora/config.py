@@ -126,6 +126,7 @@ class TrainConfig:
     lr: float | None = None  # peak α (default per optimizer: DEFAULT_LR)
     min_lr: float | None = None  # α_min at the end of the cosine (default α / 10)
     warmup: int | None = None  # W (default: 10 % of the steps, at most 100)
+    decay_from: int | None = None  # D: α stays at its peak until step D, then the cosine (default: D = W)
     weight_decay: float = 0.1  # AdamW's λ, on matrices only
     momentum: float = 0.9  # μ for "momentum"
     clip: float = 1.0  # global-norm clip c (0 = off)
@@ -158,6 +159,8 @@ class TrainConfig:
         if not lr > 0:
             raise UserError(f"--lr must be positive (got {lr}).")
         warmup = min(100, self.steps // 10) if self.warmup is None else self.warmup
+        if self.decay_from is not None and not 0 <= self.decay_from < self.steps:
+            raise UserError(f"decay_from must be a step before the last ({self.steps}); got {self.decay_from}.")
         return dataclasses.replace(self, lr=lr, min_lr=lr / 10 if self.min_lr is None else self.min_lr,
                                    warmup=min(warmup, self.steps - 1))
 

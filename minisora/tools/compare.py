@@ -12,11 +12,12 @@ Budgets (``CompareConfig.for_budget``):
 
     quick   a few thousand tokens, a fixed number of steps: seconds, for tests and chapter 10.
             The models barely learn, so most verdicts come out "not measurable at this budget".
-    full    train each model until its held-out loss has flattened (``flattened``): evaluate every
-            E steps and stop at the first evaluation s where
+    full    train each model at its peak step size until its held-out loss has flattened
+            (``flattened``): evaluate every E steps and end this stable phase at the first evaluation s where
                 min{L_k : s_k > 0.8 s}  >  (1 − 1 %) · min{L_k : s_k ≤ 0.8 s}
             (the best loss of the last 20 % of the steps improved on the best before them by less
-            than 1 %), or at the budget's cap; then fine-tune as long as ``minisora demo`` does.
+            than 1 %), or at the budget's cap; cool down for 20 % more steps (``cooldown_config``); then
+            fine-tune as long as ``minisora demo`` does.
 
 What is measured, for every seed (report.py turns it into mean ± std and verdicts):
 
@@ -85,6 +86,7 @@ from .report import write_report
 
 MATCH_TOLERANCE = 0.10  # |P_Sora − P_ChatGPT| / P_ChatGPT
 FLAT_WINDOW, FLAT_IMPROVEMENT, FLAT_MIN_EVALS = 0.2, 0.01, 5  # the full budget's stopping rule (``flattened``)
+COOL_SHARE = 0.2  # after the stable phase: a cool-down of this share of its steps (``cooldown_config``)
 SETTINGS_FILE, EVALS_FILE = "settings.json", "evals.jsonl"
 STAGES = ("pretrain", "measure", "finetune", "dialogue")
 # What one measuring stage costs, in training steps of the progress bar (for its ETA): measured on the
@@ -99,7 +101,7 @@ class CompareConfig:
     budget: str = "full"  # the name of the budget these settings started from (the report says it)
     preset: str = "tiny"
     vocab_size: int = 4000
-    budget_tokens: int = 9_830_400  # the most tokens each model reads in pre-training, per seed (4800 steps)
+    budget_tokens: int = 9_830_400  # the most tokens of the stable phase, per model and seed (4800 steps)
     until_flat: bool = True  # stop pre-training once the held-out loss has flattened (``flattened``)
     eval_points: int = 32  # held-out evaluations along the budget (every budget / eval_points steps)
     finetune_tokens: int = 900_000  # dialogue tokens (padded rows) each model reads in fine-tuning
@@ -314,6 +316,23 @@ def pretrain_config(cc: CompareConfig, seed: int) -> TrainConfig:
                        seed=seed, eval_every=every, checkpoint_every=every, log_every=min(10, every), eval_batches=4)
 
 
+def cooldown_config(tcfg: TrainConfig, stable_steps: int) -> TrainConfig:
+    """The cool-down that ends a stable phase of ``stable_steps``: COOL_SHARE of them more, the step
+    size falling from lr to lr/10 along a cosine (``decay_from``: warm-up, stable, decay). Both
+    models end this way, wherever the rule stopped each one's stable phase, so the final losses
+    compare annealed models, not one caught mid-jitter at the peak step size."""
+    t = tcfg.resolved()
+    return t.replace(steps=stable_steps + max(1, round(COOL_SHARE * stable_steps)), min_lr=t.lr / 10,
+                     decay_from=stable_steps, warmup=t.warmup)
+
+
+def stable_stop(evals) -> int | None:
+    """The step at which the stopping rule ended the stable phase (the first evaluation where
+    ``flattened`` held of the curve up to it), or None if it never did."""
+    curve = [(e["step"], e["loss"]) for e in evals]
+    return next((curve[k][0] for k in range(len(curve)) if flattened(curve[: k + 1])), None)
+
+
 def eval_steps(tcfg: TrainConfig) -> list[int]:
     """The steps at which pre-training is evaluated (and may stop): every ``eval_every``, and the last."""
     return sorted(set(range(tcfg.eval_every, tcfg.steps + 1, tcfg.eval_every)) | {tcfg.steps})
@@ -417,7 +436,12 @@ def _append_eval(run_dir: Path, record: dict) -> None:
 
 
 def _has_checkpoint(run_dir: Path) -> bool:
-    return any(p.name.isdigit() for p in (run_dir / checkpoint.CHECKPOINT_DIR).glob("*"))
+    return _newest_checkpoint(run_dir) is not None
+
+
+def _newest_checkpoint(run_dir: Path) -> int | None:
+    steps = [int(p.name) for p in (run_dir / checkpoint.CHECKPOINT_DIR).glob("*") if p.name.isdigit()]
+    return max(steps, default=None)
 
 
 def _new_run(run_dir: Path, config, tcfg: TrainConfig, tok, data: dict) -> None:
@@ -494,7 +518,8 @@ class Job:
 
     def pretrain(self, config, seed: int, tcfg: TrainConfig, run_dir: Path, held: dict) -> dict:
         """Pre-training with files: resumed from the newest checkpoint if there is one; with
-        ``until_flat`` stopped at the first evaluation where ``flattened`` holds."""
+        ``until_flat`` a stable phase at the peak step size, stopped at the first evaluation where
+        ``flattened`` holds (or at the cap), then the cool-down of ``cooldown_config``."""
         cc, corpus = self.cc, self.corpus
         model = nn.create(config, seed=seed)
         batches = text_batches(config, corpus, cc)
@@ -524,16 +549,31 @@ class Job:
             if cc.until_flat and flattened([(e["step"], e["loss"]) for e in evals]):
                 raise Flattened
 
+        def record(m):  # along the cool-down: evaluated, never stopped
+            evals.append(eval_point(m, corpus, cc, self.probe, seed, done["step"]))
+            _append_eval(run_dir, evals[-1])
+
         result = None
-        stopped = cc.until_flat and start in at and flattened([(e["step"], e["loss"]) for e in evals])
-        if not stopped and start < tcfg.steps:
+        stop_at = stable_stop(evals) if cc.until_flat else None  # a rerun may find the stable phase over
+        if stop_at is None and start < tcfg.steps:
             try:
                 result = train(model, batches, tcfg, run_dir, resume=resume, quiet=True, on_step=on_step, stop_hint=None,
                                eval_at=at, evaluate_fn=evaluate)
             except Flattened:
-                stopped = True
+                stop_at = done["step"]
+        stopped = stop_at is not None
+        stable = stop_at if stopped else tcfg.steps
+        self.advance(max(0, tcfg.steps - done["step"]))  # the steps a flattened run did not need
+        if cc.until_flat:  # the cool-down, from the stable phase's last checkpoint (or where a rerun stopped)
+            cool = cooldown_config(tcfg, stable)
+            start = max(stable, _newest_checkpoint(run_dir) or 0)
+            done["step"] = start
+            if start < cool.steps:
+                result = train(model, batches, cool, run_dir, resume=True, quiet=True, stop_hint=None,
+                               on_step=lambda t: done.update(step=t + 1),  # (the bar counts the cap's steps only)
+                               eval_at=[s for s in eval_steps(cool) if s > stable], evaluate_fn=record)
+            done["step"] = cool.steps
         step = done["step"]
-        self.advance(tcfg.steps - step)  # the steps a flattened run did not need
         if result is None or result.traced is None:  # nothing compiled here: compile (cached) to count FLOPs
             nnx.update(model, checkpoint.restore_params(run_dir, nnx.state(model, nnx.Param))[1])
             traced, compiled = compile_step(model, batches, tcfg)
@@ -545,6 +585,7 @@ class Job:
         timeline = probes.training_seconds(records, batches.tokens_per_batch())
         speeds = [r["tokens_per_s"] for r in records if "tokens_per_s" in r]
         return {"steps": step, "cap_steps": tcfg.steps, "stopped": "flattened" if stopped else "budget",
+                "stable_steps": stable if cc.until_flat else step,
                 "tokens_per_step": batches.tokens_per_batch(), "timeline": timeline, "evals": evals,
                 "pretrain_s": timeline[-1][1] if timeline else 0.0, "compile_s": compile_s,
                 "train_tokens_per_s": float(np.median(speeds)) if speeds else float("nan"),
@@ -719,6 +760,7 @@ def _setup(cc, corpus_path, dialogues_path, test_path, corpus, configs, per_seed
         "configs": {m: c.to_dict() for m, c in configs.items()},
         "params": {m: per_seed[m][0]["cost"]["params"] for m in configs},
         "pretrain_tokens": tcfg.steps * tcfg.batch_size * tcfg.seq_len, "until_flat": cc.until_flat,
+        **({"cool_share": COOL_SHARE} if cc.until_flat else {}),
         "eval_every": tcfg.eval_every, "flat_rule": {"window": FLAT_WINDOW, "improvement": FLAT_IMPROVEMENT,
                                                      "min_evals": FLAT_MIN_EVALS},
         "finetune_tokens": per_seed["gpt"][0]["finetune_tokens"],

@@ -508,8 +508,17 @@ def budget_text(s: dict) -> str:
             f"flattened: evaluated every {s['eval_every']} steps, it stops at the first evaluation where the best "
             f"loss of the last {rule['window']:.0%} of the steps improved on the best loss before them by less than "
             f"{rule['improvement']:.0%} (after at least {rule['min_evals']} evaluations), or at the cap of "
-            f"{s['pretrain_tokens']:,} tokens. Fine-tuning: {s['finetune_tokens']:,} dialogue tokens at learning "
-            f"rate {s.get('finetune_lr', 'n/a')}.")
+            f"{s['pretrain_tokens']:,} tokens" + (
+                f", all at the peak step size; then it cools down for {s['cool_share']:.0%} more steps, the step size "
+                "falling to a tenth along a cosine (warm-up, stable, decay), so both models end annealed wherever "
+                "the rule stopped each" if "cool_share" in s else "") +
+            f". Fine-tuning: {s['finetune_tokens']:,} dialogue tokens at learning rate {s.get('finetune_lr', 'n/a')}.")
+
+
+def _stop(pre: dict) -> str:
+    """"2400 (budget)", or with a cool-down "1800 (flattened), cooled down to 2160"."""
+    stable = pre.get("stable_steps", pre["steps"])
+    return f"{stable} ({pre['stopped']})" + (f", cooled down to {pre['steps']}" if pre["steps"] != stable else "")
 
 
 def write_report(results: dict, out_dir) -> Path:
@@ -568,8 +577,8 @@ def write_report(results: dict, out_dir) -> Path:
     stops = ""
     if _has(results, "pretrain"):
         stops = " Pre-training ended: " + "; ".join(
-            f"{_name(m)} " + ", ".join(f"seed {r['seed']} at step {r['pretrain']['steps']} ({r['pretrain']['stopped']})"
-                                       for r in per[m]) for m in MODELS) + "."
+            f"{_name(m)} " + ", ".join(f"seed {r['seed']} at step {_stop(r['pretrain'])}" for r in per[m])
+            for m in MODELS) + "."
     parts += [
         "## 2. Language modelling",
         "*Method.* Validation loss = mean cross-entropy (nats/token) of the "

@@ -6,10 +6,14 @@ The article's update rule is plain stochastic gradient descent,
 
 "or its variants": Nesterov momentum (v ← μ v + ∇L;  θ ← θ − α (μ v + ∇L))  and AdamW
 (Adam's per-parameter step m̂/(√v̂ + ε) plus decoupled weight decay α λ θ on matrices).
-The step size follows a linear warm-up and a cosine decay,
+The step size follows a linear warm-up, an optional stable phase and a cosine decay,
 
     α_t = α (t + 1) / W                                              t < W
-    α_t = α_min + ½ (α − α_min) (1 + cos(π (t − W) / (N − W)))        W ≤ t < N
+    α_t = α                                                          W ≤ t < D
+    α_t = α_min + ½ (α − α_min) (1 + cos(π (t − D) / (N − D)))        D ≤ t < N
+
+with D = W unless ``decay_from`` sets it (warm-up, stable, decay: ``minisora compare`` trains at
+α until the held-out loss flattens, then cools down), and α_min = α gives a constant step size.
 
 and gradients are clipped to a global norm ‖g‖ = √(Σ g²) ≤ c before the update.
 """
@@ -24,13 +28,14 @@ from ..config import TrainConfig
 
 
 def lr_schedule(cfg: TrainConfig):
-    """α_t: linear warm-up over W steps, then cosine from α to α_min at step N."""
+    """α_t: linear warm-up over W steps, α until step D, then cosine from α to α_min at step N."""
     α, α_min, W, N = cfg.lr, cfg.min_lr, cfg.warmup, cfg.steps
+    D = W if cfg.decay_from is None else max(W, cfg.decay_from)
 
     def α_t(t):
         t = jnp.asarray(t, jnp.float32)
         warm = α * (t + 1) / max(W, 1)
-        progress = jnp.clip((t - W) / max(N - W, 1), 0.0, 1.0)
+        progress = jnp.clip((t - D) / max(N - D, 1), 0.0, 1.0)
         cosine = α_min + 0.5 * (α - α_min) * (1 + jnp.cos(jnp.pi * progress))
         return jnp.where(t < W, warm, cosine)
 

@@ -490,15 +490,47 @@ def test_pretraining_stops_where_the_loss_flattens(tmp_path, monkeypatch):
     run_dir = tmp_path / "runs" / "gpt-s0"
     with compare.compile_cache():
         pre = job.pretrain(gpt_cfg, 0, tcfg, run_dir, {})
-    assert (pre["steps"], pre["stopped"]) == (8, "flattened") and [e["step"] for e in pre["evals"]] == [4, 8]
-    assert rundir.load_model(run_dir)[3] == 8  # the model there is the one at the stop
-    assert max(m["step"] for m in log.read_metrics(run_dir)) == 8
-    # a rerun that finds it stopped (pretrain.json not yet written) trains no further
+    # the stable phase stopped at 8, then the cool-down: 20 % more steps (2), the step size falling to lr/10
+    assert (pre["stable_steps"], pre["steps"], pre["stopped"]) == (8, 10, "flattened")
+    assert [e["step"] for e in pre["evals"]] == [4, 8, 10]  # evaluated along the cool-down, not stopped by it
+    assert rundir.load_model(run_dir)[3] == 10  # the model there is the cooled one
+    lrs = {m["step"]: m["lr"] for m in log.read_metrics(run_dir) if "lr" in m}
+    # (logged: the last step's step size) t = 7 at the peak; t = 9 half way down the cosine from t = 8 to 10
+    assert max(lrs) == 10 and lrs[8] == pytest.approx(cc.lr, rel=1e-3) and lrs[10] == pytest.approx(0.55 * cc.lr, rel=1e-3)
+    # a rerun that finds it finished (pretrain.json not yet written) trains no further
     monkeypatch.setattr(compare, "train", lambda *a, **k: pytest.fail("trained again"))
     with compare.compile_cache():
         again = job.pretrain(gpt_cfg, 0, tcfg, run_dir, {})
-    assert (again["steps"], again["stopped"]) == (8, "flattened")
+    assert (again["stable_steps"], again["steps"], again["stopped"]) == (8, 10, "flattened")
     assert json.dumps(again["evals"]) == json.dumps(pre["evals"])  # as text: a rate of no claims is NaN
+
+
+def test_an_interrupted_cool_down_resumes_where_it_stopped(tmp_path, monkeypatch):
+    """Stopped mid cool-down (its checkpoint at step 9 of 10), the rerun finds the stable phase over
+    (flat at 8, from the evaluations on disk) and trains only the cool-down's last step."""
+    cc = compare.CompareConfig.quick_mode(seeds=(0,), until_flat=True, eval_points=4, budget_tokens=8 * 64 * 24)
+    job, corpus = _job(tmp_path, cc)
+    gpt_cfg, _, _ = compare.matched_configs(cc.preset, corpus.tok.vocab_size)
+    tcfg = compare.pretrain_config(cc, 0)
+    assert (tcfg.steps, tcfg.eval_every) == (24, 6)
+    monkeypatch.setattr(compare, "flattened", lambda curve, **kw: len(curve) >= 2)  # flat at the 2nd evaluation: 12
+    run_dir = tmp_path / "runs" / "gpt-s0"
+    real_train, calls = compare.train, []
+
+    def train(model, batches, t, *a, **k):  # the cool-down is stopped after its first checkpoint
+        calls.append((t.steps, t.decay_from))
+        if t.decay_from is not None and len(calls) == 2:
+            t = t.replace(steps=13, checkpoint_every=1)
+        return real_train(model, batches, t, *a, **k)
+
+    monkeypatch.setattr(compare, "train", train)
+    with compare.compile_cache():
+        job.pretrain(gpt_cfg, 0, tcfg, run_dir, {})
+        assert rundir.load_model(run_dir)[3] == 13  # "interrupted" at step 13 of the cool-down to 14
+        pre = job.pretrain(gpt_cfg, 0, tcfg, run_dir, {})
+    assert calls == [(24, None), (14, 12), (14, 12)]  # the rerun went straight to the cool-down
+    assert (pre["stable_steps"], pre["steps"], pre["stopped"]) == (12, 14, "flattened")
+    assert rundir.load_model(run_dir)[3] == 14
 
 
 TIMINGS = ("train_tokens_per_s", "decode_tokens_per_s", "compile_s", "pretrain_s", "finetune_s", "wall_s", "timeline")

@@ -126,6 +126,18 @@ def test_warmup_cosine_schedule():
     assert float(α_t(20)) == pytest.approx(0.1)
 
 
+def test_warmup_stable_decay_schedule():
+    """decay_from = D: the peak α from the warm-up's end to step D, then the cosine from D to N."""
+    cfg = TrainConfig(lr=1.0, min_lr=0.1, warmup=4, steps=20, decay_from=10).resolved()
+    α_t = optim.lr_schedule(cfg)
+    assert [float(α_t(t)) for t in (3, 4, 7, 10)] == pytest.approx([1.0, 1.0, 1.0, 1.0])
+    for t in (11, 15, 19):
+        assert float(α_t(t)) == pytest.approx(0.1 + 0.45 * (1 + math.cos(math.pi * (t - 10) / 10)), rel=1e-6)
+    assert float(α_t(20)) == pytest.approx(0.1)
+    with pytest.raises(UserError, match="decay_from"):
+        TrainConfig(steps=20, decay_from=20).resolved()
+
+
 def test_bad_optimizer_and_lr_are_user_errors():
     with pytest.raises(UserError, match="Unknown optimizer"):
         TrainConfig(optimizer="rmsprop").resolved()
