@@ -626,7 +626,7 @@ def assemble(record: dict, pre: dict, fine: dict, dialogue: dict, lm_rows: Conte
                              lm_rows, tok)
     record["evals"] = evals
     record["dialogue"] = {k: v for k, v in dialogue.items() if k != "wall_s"}
-    record["pretrain"] = {k: pre[k] for k in ("steps", "cap_steps", "stopped", "tokens_per_step")}
+    record["pretrain"] = {k: pre[k] for k in ("steps", "cap_steps", "stopped", "tokens_per_step", "stable_steps") if k in pre}
     stage_s = pre["wall_s"] + record.pop("wall_s", 0.0) + fine["wall_s"] + dialogue["wall_s"]
     record["cost"].update(params=params, flops_per_token_counted=pre["flops_per_token_counted"],
                           flops_per_token_xla=pre["flops_per_token_xla"], train_tokens_per_s=pre["train_tokens_per_s"],

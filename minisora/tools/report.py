@@ -515,7 +515,7 @@ def budget_text(s: dict) -> str:
             f". Fine-tuning: {s['finetune_tokens']:,} dialogue tokens at learning rate {s.get('finetune_lr', 'n/a')}.")
 
 
-def _stop(pre: dict) -> str:
+def stop_phrase(pre: dict) -> str:
     """"2400 (budget)", or with a cool-down "1800 (flattened), cooled down to 2160"."""
     stable = pre.get("stable_steps", pre["steps"])
     return f"{stable} ({pre['stopped']})" + (f", cooled down to {pre['steps']}" if pre["steps"] != stable else "")
@@ -577,7 +577,7 @@ def write_report(results: dict, out_dir) -> Path:
     stops = ""
     if _has(results, "pretrain"):
         stops = " Pre-training ended: " + "; ".join(
-            f"{_name(m)} " + ", ".join(f"seed {r['seed']} at step {_stop(r['pretrain'])}" for r in per[m])
+            f"{_name(m)} " + ", ".join(f"seed {r['seed']} at step {stop_phrase(r['pretrain'])}" for r in per[m])
             for m in MODELS) + "."
     parts += [
         "## 2. Language modelling",

@@ -617,3 +617,11 @@ def test_quick_compare_end_to_end_and_resumed_after_interruptions(tmp_path, monk
     assert measured == ["sora", "gpt"]  # each model measured once over the three runs
     again = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert _without_timings(again["per_seed"]) == _without_timings(results["per_seed"])
+
+
+def test_the_report_says_where_each_phase_of_pre_training_ended():
+    from minisora.tools import report
+
+    assert report.stop_phrase({"steps": 2400, "stopped": "budget"}) == "2400 (budget)"  # results without a cool-down
+    assert report.stop_phrase({"steps": 2160, "stable_steps": 1800, "stopped": "flattened"}) == \
+        "1800 (flattened), cooled down to 2160"
