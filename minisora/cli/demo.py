@@ -25,7 +25,7 @@ from ..training import log
 
 NAME = {"gpt": "ChatGPT", "sora": "Sora"}
 # (pre-training steps per model, fine-tuning steps, vocabulary size); full mode fits in 5 quiet 2-core CPU minutes.
-FULL = dict(pretrain_steps={"gpt": 1100, "sora": 700}, finetune_steps=400, vocab_size=4000)
+FULL = dict(pretrain_steps={"gpt": 1100, "sora": 1000}, finetune_steps=400, vocab_size=4000)
 QUICK = dict(pretrain_steps={"gpt": 8, "sora": 8}, finetune_steps=4, vocab_size=3000)
 # Pre-training flags of the tiny models (peak learning rate, rows per step, tokens per row), chosen
 # on held-out bits per byte at about equal wall time (data/corpus.txt, 2 CPU cores; the sweep is in
@@ -35,8 +35,9 @@ QUICK = dict(pretrain_steps={"gpt": 8, "sora": 8}, finetune_steps=4, vocab_size=
 # 1.18. Sora keeps 128-token rows: its encoder reads the first half, and with 64-token rows it never
 # learns positions past 32, where the dialogues' prompts reach (fine-tuned from such a run, it
 # answers the article's question with another intent's answer: held-out 0.68 against 0.37).
-# The step counts fit the whole demo in 267 s on a quiet 2-core CPU (1100 and 700 steps: 0.98
-# and 1.38 bits/byte; 1400 and 1000 took 380 s).
+# The step counts fit the whole demo in under 300 s on a quiet 2-core CPU. On the corpus with
+# newcomer paragraphs (2026-12-06) Sora's 700 steps gave 1.39 bits/byte and samples in fragments;
+# 1000 steps give 1.20 and sentences of the corpus's kinds, for ~40 s more.
 PRETRAIN = {"gpt": ("--lr", "6e-3", "--batch-size", "16", "--seq-len", "64"),
             "sora": ("--lr", "3e-3", "--batch-size", "16", "--seq-len", "128")}
 # Fine-tuning learning rate. These ~1M-parameter models learn 774 short dialogues far better at
