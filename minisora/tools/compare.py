@@ -543,15 +543,14 @@ class Job:
             done["step"] = t + 1
             self.advance(1)
 
-        def evaluate(m):
+        def record(m):  # an evaluation point, kept in evals and on disk
             evals.append(eval_point(m, corpus, cc, self.probe, seed, done["step"]))
             _append_eval(run_dir, evals[-1])
+
+        def evaluate(m):  # the stable phase's: stopped where the rule sees a flat curve (the cool-down's never)
+            record(m)
             if cc.until_flat and flattened([(e["step"], e["loss"]) for e in evals]):
                 raise Flattened
-
-        def record(m):  # along the cool-down: evaluated, never stopped
-            evals.append(eval_point(m, corpus, cc, self.probe, seed, done["step"]))
-            _append_eval(run_dir, evals[-1])
 
         result = None
         stop_at = stable_stop(evals) if cc.until_flat else None  # a rerun may find the stable phase over

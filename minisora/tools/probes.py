@@ -4,7 +4,8 @@ its verdicts from them; measure.py has the context curve and the decoding cost).
     recall      "Sora handles long text and complex context better". A held-out paragraph names a
                 person no fact in the corpus is about (an English name the corpus uses only for
                 newcomers, each time somebody else; a Chinese name it never writes), d sentences
-                follow, then the point where the corpus writes the name again. Each candidate name c_k is scored by its likelihood
+                follow, then the point where the corpus writes the name again. Each candidate
+                name c_k is scored by its likelihood
                     ℓ_k = Σ_t log p(c_k,t | context, c_k,<t)   (nats)
                 accuracy(d) = mean over items of 1[ℓ_answer = max_k ℓ_k] (a tie shares the point),
                 margin(d)   = mean of ℓ_answer − max_{k ≠ answer} ℓ_k
