@@ -159,7 +159,8 @@ show(fig, "12_throughput.png")
 # 2. the messages become the run's dialogue layout `<user> q <assistant> a </s> … <user> q <assistant>`
 #    (the oldest turns dropped if the context is full, and the response says so);
 # 3. `Engine.submit` — a full waiting line is a 429;
-# 4. the engine's thread hands each token to the request's asyncio queue;
+# 4. the engine's thread puts each token in the request's buffer, and after each call wakes the
+#    server's event loop once for all of them (`Served.wake`);
 # 5. the token ids so far are decoded, and only whole characters are sent (a Chinese character
 #    is three UTF-8 bytes, and may arrive as byte pieces);
 # 6. server-sent events: `data: {"choices": [{"delta": {"content": "…"}}]}`, …, `data: [DONE]`.
@@ -176,13 +177,15 @@ show(fig, "12_throughput.png")
 # `minisora bench serve --run RUN --clients 1 8 32` measures the whole path over real HTTP:
 # aggregate tokens/s, time to first token, time between tokens.
 #
-# Two settings of the server's engine differ from this chapter's. It runs `chunk=16` tokens per
+# The server's engine differs from this chapter's in a few settings. It runs `chunk=16` tokens per
 # call while the same requests decode (fewer calls, fewer server-sent events) and
 # `arrival_chunk=1` while requests arrive, since a request that comes during a call waits for its
 # end; and a burst of waiting requests is prefilled in one call padded to a compiled count of
-# prompts. With several devices (`minisora serve --cpu-devices 2`, or a GPU/TPU host's chips) the
-# slots are split over them, each device decoding its own (`parallel.slot_shardings`). What each of
-# these bought is measured in `docs/performance.md`, "Serving".
+# prompts. In both, a ChatGPT call attends over the ring's newest 64, 128, … slots when every
+# live request fits in them, not over the whole cache (`nn.ring_window`). With several
+# devices (`minisora serve --cpu-devices 2`, or a GPU/TPU host's chips) the slots are split over
+# them, each device decoding its own (`parallel.slot_shardings`). What each of these bought is
+# measured in `docs/performance.md`, "Serving".
 
 # %% [markdown]
 # ## Exercises

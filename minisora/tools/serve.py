@@ -9,7 +9,7 @@
 The path of a request: JSON body -> checked fields -> the tokenizer (``inference.chat``: the
 messages in minisora's layout <user> q <assistant> a </s> …) -> ``Engine.submit`` (inference/
 engine.py: prefill, insert into a free slot, one compiled step for all slots) -> tokens, handed
-from the engine's thread to the request's asyncio queue -> text deltas that never split a UTF-8
+from the engine's thread to the request's buffer -> text deltas that never split a UTF-8
 character -> server-sent events (``data: {chunk}``, then ``data: [DONE]``) or one JSON body.
 
 Errors are OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``, with a 4xx status,
@@ -23,13 +23,15 @@ FastAPI and uvicorn come with the ``serve`` extra: ``pip install -e ".[serve]"``
 
 
 import asyncio
+import collections
 import json
 import math
 import threading
 import time
 import uuid
-from dataclasses import dataclass
-from functools import cached_property
+import weakref
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from pathlib import Path
 
 import jax
@@ -73,6 +75,15 @@ class Served:
     engine: Engine
     chat: bool
     thread: threading.Thread | None = None
+    streams: weakref.WeakSet = field(default_factory=weakref.WeakSet)  # the requests' streams, for ``wake``
+
+    def wake(self) -> None:
+        """In the server's loop, once per engine call (the engine's ``delivered``): every stream with
+        new tokens goes on. One wake-up of the loop per call, not one per token: each wake-up writes
+        to the loop's pipe and takes the interpreter lock from the engine (docs/performance.md, "Serving")."""
+        for stream in list(self.streams):
+            if stream.buffer:
+                stream.ready.set()
 
     @cached_property
     def state_table(self) -> dict:
@@ -186,15 +197,24 @@ def chat_ids(served: Served, messages, max_tokens: int) -> tuple[list[int], int]
 class Stream:
     """Tokens of one request (from the engine's thread) -> text deltas (in the server's loop)."""
 
-    def __init__(self, loop, tok, stops: list[str]):
-        self.loop, self.tok, self.stops = loop, tok, stops
-        self.queue: asyncio.Queue = asyncio.Queue()
+    def __init__(self, tok, stops: list[str]):
+        self.tok, self.stops = tok, stops
+        self.buffer: collections.deque = collections.deque()  # (token, finish), filled by the engine's thread
+        self.ready = asyncio.Event()  # set by ``Served.wake`` when the buffer has something
         self.ids: list[int] = []
         self.sent = ""
         self.finish = None
 
     def emit(self, token, finish) -> None:  # called in the engine's thread
-        self.loop.call_soon_threadsafe(self.queue.put_nowait, (token, finish))
+        self.buffer.append((token, finish))
+
+    async def take(self) -> list:
+        """Every (token, finish) the engine has emitted since the last take; waits for at least one.
+        (Each emit is followed by the engine's ``delivered`` and so by a ``Served.wake``.)"""
+        while not self.buffer:
+            self.ready.clear()
+            await self.ready.wait()
+        return [self.buffer.popleft() for _ in range(len(self.buffer))]
 
     async def deltas(self, request: Request):
         """Yield text pieces until the request finishes; sets ``self.finish``.
@@ -204,9 +224,7 @@ class Stream:
         """
         hold = max((len(s) for s in self.stops), default=1) - 1  # a stop string may be arriving
         while True:
-            batch = [await self.queue.get()]
-            while not self.queue.empty():
-                batch.append(self.queue.get_nowait())
+            batch = await self.take()
             finish = None
             for token, end in batch:
                 if end is not None:
@@ -239,10 +257,8 @@ class Stream:
 
     async def drain(self):
         """After a cancel: wait for the engine to free the slot (its last emit)."""
-        while True:
-            _, finish = await self.queue.get()
-            if finish is not None:
-                return
+        while not any(finish is not None for _, finish in await self.take()):
+            pass
 
 
 def sse(obj) -> str:
@@ -250,6 +266,37 @@ def sse(obj) -> str:
 
 
 # --- the app -------------------------------------------------------------------------------------
+
+
+class Guard:
+    """The API key and the body's size, checked before a request reaches its route.
+
+    A plain ASGI middleware, not ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware``
+    passes every streamed event through a second task and queue (docs/performance.md, "Serving").
+    """
+
+    def __init__(self, app, *, api_key: str | None, max_body: int):
+        self.app, self.api_key, self.max_body = app, api_key, max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            headers = dict(scope["headers"])
+            err = None
+            if self.api_key is not None and scope["path"].startswith("/v1/"):
+                if headers.get(b"authorization", b"").decode("latin-1") != f"Bearer {self.api_key}":
+                    err = ApiError(401, "Missing or wrong API key: send 'Authorization: Bearer KEY'.",
+                                   code="invalid_api_key", kind="authentication_error")
+            size = headers.get(b"content-length", b"").decode("latin-1")
+            if err is None and size.isdigit() and int(size) > self.max_body:
+                if int(size) <= DRAIN_LIMIT:  # read and drop it, so a client still sending gets the 413, not a broken pipe
+                    while (await receive()).get("more_body", False):
+                        pass
+                err = ApiError(413, f"The request body is over {self.max_body} bytes.", code="body_too_large")
+            if err is not None:
+                from fastapi.responses import JSONResponse
+
+                return await JSONResponse(err.body(), status_code=err.status)(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
 def create_app(served: dict[str, Served], *, api_key: str | None = None, max_body: int = MAX_BODY):
@@ -260,7 +307,9 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
     stop = threading.Event()
 
     async def lifespan(app):
+        loop = asyncio.get_running_loop()
         for s in served.values():
+            s.engine.delivered = partial(loop.call_soon_threadsafe, s.wake)
             s.thread = threading.Thread(target=s.engine.run, args=(stop,), daemon=True, name=f"engine-{s.id}")
             s.thread.start()
         yield
@@ -275,22 +324,7 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
     async def api_error(_, err: ApiError):
         return JSONResponse(err.body(), status_code=err.status)
 
-    @app.middleware("http")
-    async def guard(request: HttpRequest, call_next):
-        try:
-            if api_key is not None and request.url.path.startswith("/v1/"):
-                if request.headers.get("authorization") != f"Bearer {api_key}":
-                    raise ApiError(401, "Missing or wrong API key: send 'Authorization: Bearer KEY'.",
-                                   code="invalid_api_key", kind="authentication_error")
-            size = request.headers.get("content-length")
-            if size is not None and size.isdigit() and int(size) > max_body:
-                if int(size) <= DRAIN_LIMIT:  # read and drop it, so a client still sending gets the 413, not a broken pipe
-                    async for _ in request.stream():
-                        pass
-                raise ApiError(413, f"The request body is over {max_body} bytes.", code="body_too_large")
-            return await call_next(request)
-        except ApiError as err:
-            return JSONResponse(err.body(), status_code=err.status)
+    app.add_middleware(Guard, api_key=api_key, max_body=max_body)
 
     async def read_body(request: HttpRequest) -> dict:
         raw = await request.body()
@@ -341,11 +375,11 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
 
     async def respond(http: HttpRequest, s: Served, prompts: list[list[int]], f: dict, stops, streaming: bool, include_usage: bool,
                       kind: str, extra: dict):
-        loop = asyncio.get_running_loop()
         tok = chat.tokenizer_of(s.run)
         created, rid = int(time.time()), f"{'chatcmpl' if kind == 'chat' else 'cmpl'}-{uuid.uuid4().hex[:24]}"
         obj = "chat.completion" if kind == "chat" else "text_completion"
-        streams = [Stream(loop, tok, stops) for _ in prompts]
+        streams = [Stream(tok, stops) for _ in prompts]
+        s.streams.update(streams)
         requests = [submit(s, ids, f, st, i) for i, (ids, st) in enumerate(zip(prompts, streams))]
         usage = lambda: {"prompt_tokens": sum(map(len, prompts)), "completion_tokens": sum(len(st.ids) for st in streams),  # noqa: E731
                          "total_tokens": sum(map(len, prompts)) + sum(len(st.ids) for st in streams)}
