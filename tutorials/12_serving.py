@@ -177,15 +177,13 @@ show(fig, "12_throughput.png")
 # `minisora bench serve --run RUN --clients 1 8 32` measures the whole path over real HTTP:
 # aggregate tokens/s, time to first token, time between tokens.
 #
-# The server's engine differs from this chapter's in a few settings. It runs `chunk=16` tokens per
+# Two settings of the server's engine differ from this chapter's. It runs `chunk=16` tokens per
 # call while the same requests decode (fewer calls, fewer server-sent events) and
 # `arrival_chunk=1` while requests arrive, since a request that comes during a call waits for its
 # end; and a burst of waiting requests is prefilled in one call padded to a compiled count of
-# prompts. In both, a ChatGPT call attends over the ring's newest 64, 128, … slots when every
-# live request fits in them, not over the whole cache (`nn.ring_window`). With several
-# devices (`minisora serve --cpu-devices 2`, or a GPU/TPU host's chips) the slots are split over
-# them, each device decoding its own (`parallel.slot_shardings`). What each of these bought is
-# measured in `docs/performance.md`, "Serving".
+# prompts. With several devices (`minisora serve --cpu-devices 2`, or a GPU/TPU host's chips) the
+# slots are split over them, each device decoding its own (`parallel.slot_shardings`). What each of
+# these bought is measured in `docs/performance.md`, "Serving".
 
 # %% [markdown]
 # ## Exercises

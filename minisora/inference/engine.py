@@ -21,15 +21,13 @@ call waits for its end before its prefill). ``arrival_chunk`` is the short one: 
 the step admitted a request or one is waiting, and ``chunk`` otherwise (``minisora serve``: 1 and 16).
 
 Shapes never change while serving: S slots, ``max_len`` positions per slot, a prompt bucket
-per prefill, a ring window per call. So nothing recompiles once ``warm_up`` has seen them all.
+per prefill. So nothing recompiles after the first request of each bucket.
 
 The slots of the two families differ. ChatGPT's are rows of the key/value cache, used as a
 ring (``ChatGPT.step``): every slot writes its new token at the same index, a new request's
 prompt goes into the slots just before it, and each row attends only to its own request's
 slots — so requests that started at different times share one step. A slot's cache holds
-``max_len`` tokens whatever its request needs; but all live requests sit in the ring's newest
-slots, so a call attends over the narrowest compiled window (64, 128, … slots) that holds them
-and the call's new tokens (``nn.ring_window``: attention over the cache is most of a step). Sora's slots are LSTM states plus the encoder
+``max_len`` tokens whatever its request needs. Sora's slots are LSTM states plus the encoder
 outputs of the prompt, padded to ``max_len``: constant in the answer's length.
 
 On several devices (``mesh``: a CPU split into cores with ``--cpu-devices``, or the chips of a
@@ -146,22 +144,17 @@ def group_sizes(n: int, counts: list[int]) -> list[tuple[int, int]]:
     return calls
 
 
-@partial(jax.jit, static_argnames=("graphdef", "k", "width"), donate_argnames=("state",))
-def generate_steps(graphdef, params, state, tokens, live, seeds, t, temperature, top_k, top_p, *, k: int,
-                   width: int | None = None):
+@partial(jax.jit, static_argnames=("graphdef", "k"), donate_argnames=("state",))
+def generate_steps(graphdef, params, state, tokens, live, seeds, t, temperature, top_k, top_p, *, k: int):
     """k tokens for every slot in one call (a ``lax.scan`` of k steps): -> (state, tokens (k, S)).
 
     k > 1 pays the call's fixed cost (arguments in, tokens out, Python around it) once per k
     tokens; a request that ends inside the k steps wastes the rest of its row, and a new one waits
     up to k steps for its slot (the engine's ``chunk``; measured in docs/performance.md).
-    ``width`` (ChatGPT): the k steps attend over the ring's newest ``width`` slots only
-    (``nn.ring_window``), which must hold every live request.
     """
     max_pos = state["valid"].shape[1] - 1 if "pos" in state else None
     if "pos" in state:  # a free ChatGPT slot keeps position 0, so its garbage stays finite
         state = dict(state, pos=jnp.where(live, state["pos"], 0))
-    if width is not None:
-        full, state = state, nn.ring_window(graphdef, params, state, width, k)
     keys = jax.vmap(jax.random.key)(seeds)
 
     def body(carry, i):
@@ -173,15 +166,7 @@ def generate_steps(graphdef, params, state, tokens, live, seeds, t, temperature,
         return (state, y), y
 
     (state, _), ys = jax.lax.scan(body, (state, tokens), jnp.arange(k))
-    if width is not None:
-        state = nn.ring_unwindow(graphdef, params, full, state, k)
     return state, ys
-
-
-def window_widths(length: int, family: str) -> list[int]:
-    """The ring windows a ChatGPT engine compiles its step for: multiples of 64 below ``length``
-    (each one compile per call length); none for Sora, whose state has no ring."""
-    return list(range(64, length, 64)) if family == "gpt" else []
 
 
 class Engine:
@@ -208,9 +193,6 @@ class Engine:
         self.tokens = np.zeros(slots, np.int32)  # each slot's last token, fed to the next step
         self.seeds = np.zeros(slots, np.int32)
         self.t = np.zeros(slots, np.int32)  # index of the slot's next token in its answer
-        self.span = np.zeros(slots, np.int64)  # ring slots of the slot's request: real prompt + tokens fed
-        self.widths = window_widths(self.length, config.family)
-        self.calls = collections.Counter()  # compiled generate calls by ring window (None: the whole cache)
         self.temperature = np.zeros(slots, np.float32)
         self.top_k = np.full(slots, config.vocab_size, np.int32)
         self.top_p = np.ones(slots, np.float32)
@@ -294,7 +276,7 @@ class Engine:
         ys = np.asarray(ys)
         for k, (i, request) in enumerate(zip(slots[:n], requests[:n])):
             self.active[i] = request
-            self.seeds[i], self.t[i], self.span[i] = request.seed, 1, len(prompts[k])
+            self.seeds[i], self.t[i] = request.seed, 1
             self.temperature[i], self.top_k[i], self.top_p[i] = s[k]
             self.deliver(i, int(ys[k]))
 
@@ -318,27 +300,16 @@ class Engine:
         request, self.active[i] = self.active[i], None
         request.emit(None, reason)
 
-    def window(self, live, k: int) -> int | None:
-        """The narrowest compiled ring window that holds every live request and its next k tokens
-        (None: the whole cache)."""
-        need = int(self.span[live].max(initial=0)) + k
-        return next((w for w in self.widths if w >= need), None)
-
-    def generate(self, k: int | None = None, width: int | None = None) -> None:
+    def generate(self, k: int | None = None) -> None:
         """One compiled call of ``k`` steps (default ``chunk``) for every slot, then each live
-        request's tokens. ``width``: the ring window (default: the narrowest that fits; ``length``:
-        the whole cache)."""
+        request's tokens."""
         k = k or self.chunk
         live = np.array([r is not None for r in self.active])
-        width = width or self.window(live, k)
-        width = None if width is None or width >= self.length else width
         self.state, ys = generate_steps(self.graphdef, self.params, self.state, self.tokens, live, self.seeds,
-                                        self.t, self.temperature, self.top_k, self.top_p, k=k, width=width)
+                                        self.t, self.temperature, self.top_k, self.top_p, k=k)
         self.steps += k
-        self.calls[width] += 1
         ys = np.asarray(ys)  # (k, S)
         self.t += k
-        self.span += k
         for row in ys:
             for i in np.flatnonzero(live):
                 if self.active[i] is not None and live[i]:
@@ -382,9 +353,8 @@ class Engine:
                                                 lambda y, f: done.append(f)))
                 while self.waiting or self.busy():
                     self.step()
-        for k in {self.chunk, self.arrival_chunk}:  # both lengths of call, each ring window
-            for width in [w for w in self.widths if w > k] + [self.length]:
-                self.waiting.append(Request([self.start_id or 0], 2, lambda y, f: done.append(f)))
-                self.admit()
-                self.generate(k, width)
+        for k in {self.chunk, self.arrival_chunk}:  # both lengths of call, whichever the loop above ran
+            self.waiting.append(Request([self.start_id or 0], 2, lambda y, f: done.append(f)))
+            self.admit()
+            self.generate(k)
         self.state = self.empty_state()  # forget the warm-up

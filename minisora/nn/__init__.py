@@ -73,16 +73,6 @@ def insert(graphdef, params, state, one, row):
     return nnx.merge(graphdef, params).insert(state, one, row)
 
 
-def ring_window(graphdef, params, state, width: int, ahead: int):
-    """ChatGPT only: the newest slots of a ring-used cache as a smaller state (``ChatGPT.ring_window``)."""
-    return nnx.merge(graphdef, params).ring_window(state, width, ahead)
-
-
-def ring_unwindow(graphdef, params, state, part, ahead: int):
-    """ChatGPT only: ``part`` from ``ring_window`` written back into ``state`` (``ChatGPT.ring_unwindow``)."""
-    return nnx.merge(graphdef, params).ring_unwindow(state, part, ahead)
-
-
 def empty_slots(graphdef, params, slots: int, length: int):
     """A decoding state of ``slots`` rows that hold nothing yet, each with room for ``length``
     tokens: ChatGPT's cache slots, Sora's encoder outputs of a prompt up to ``length`` tokens."""

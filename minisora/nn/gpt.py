@@ -194,28 +194,6 @@ class ChatGPT(nnx.Module):
         valid = state["valid"].at[row].set(False).at[row, cols].set(one["valid"][0, :P])
         return dict(state, k=k, v=v, valid=valid, pos=state["pos"].at[row].set(one["pos"][0]))
 
-    def ring_window(self, state: dict, width: int, ahead: int) -> dict:
-        """The ring's ``width − ahead`` newest slots and the ``ahead`` it writes next, as a state of
-        ``width`` slots (next write at ``width − ahead``). A server whose live requests all fit in
-        them decodes ``ahead`` steps over ``width`` slots instead of all S: attention over the cache
-        is most of a step, and one gather per call costs less (docs/performance.md, "Serving")."""
-        cols = self.ring_cols(state, width, ahead)
-        take = lambda buf: jnp.take(buf, cols, axis=-2)  # noqa: E731  (…, B·H, S, D) -> (…, B·H, W, D)
-        return dict(state, k=jax.tree.map(take, state["k"]), v=jax.tree.map(take, state["v"]),
-                    valid=state["valid"][:, cols], index=jnp.asarray(width - ahead, jnp.int32))
-
-    def ring_unwindow(self, state: dict, part: dict, ahead: int) -> dict:
-        """``part`` (``ring_window(state, W, ahead)`` after ``ahead`` steps) written back into ``state``."""
-        cols = self.ring_cols(state, part["valid"].shape[1], ahead)
-        put = lambda buf, new: buf.at[..., cols, :].set(new)  # noqa: E731
-        return dict(state, k=jax.tree.map(put, state["k"], part["k"]), v=jax.tree.map(put, state["v"], part["v"]),
-                    valid=state["valid"].at[:, cols].set(part["valid"]), pos=part["pos"], index=state["index"] + ahead)
-
-    @staticmethod
-    def ring_cols(state: dict, width: int, ahead: int):
-        """The ring slots of ``ring_window``: the ``width`` ending ``ahead`` past the write index."""
-        return (state["index"] + ahead - width + jnp.arange(width)) % state["valid"].shape[1]
-
     def step(self, state: dict, token):
         """One token per row (B,) -> (logits (B, V) of the next token, state).
 

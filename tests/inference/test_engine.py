@@ -74,12 +74,9 @@ def test_the_ring_wraps_many_times(trained):
     several times, and answers are still those of the prompt alone."""
     run = minisora.load(trained / "chat")
     engine = engine_for(run, slots=2)
-    long = " ".join(QUESTIONS[1:5])  # a prompt whose answer outgrows the 64-slot ring window
-    requests = [(chat.encode_prompt(run, q), N, {}) for q in QUESTIONS * 4 + [long]]  # answers stop early: enough of them
+    requests = [(chat.encode_prompt(run, q), N, {}) for q in QUESTIONS * 4]  # answers stop early: enough of them
     outs, _, _ = run_all(engine, requests)
     assert engine.steps > 2 * run.config.max_len  # the write index went round the ring more than twice
-    # most calls attended over a 64-slot window of the ring, and some over the whole of it
-    assert engine.widths == [64] and engine.calls[64] > engine.calls[None] > 0
     assert all(out == alone(run, ids, n) for (ids, n, _), out in zip(requests, outs))
 
 

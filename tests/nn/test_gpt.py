@@ -111,31 +111,6 @@ def test_jitted_decode_loop_in_lax_scan_equals_forward():
     np.testing.assert_allclose(run(params, ids), fwd(m, ids)[:, P - 1 : -1], atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.parametrize("scan_layers", [False, True])
-def test_steps_over_a_ring_window_equal_steps_over_the_whole_ring(scan_layers):
-    """A server's rows live in the ring's newest slots (inference/engine.py): k steps over a window
-    of W slots holding them, written back, give the logits and the state of k steps over all S."""
-    cfg = CFG.replace(scan_layers=scan_layers)
-    m, ids = _model(cfg), _ids(shape=(B, 20))
-    _, state = _decode(m, ids[:, :4], jnp.ones((B, 4), jnp.int32), ids[:, 4:17], cache_len=16)  # wrapped once
-    # as for a request inserted 9 slots ago: each row sees only the ring's newest 9 slots
-    newest = (int(state["index"]) - 9 + np.arange(9)) % 16
-    state = dict(state, valid=jnp.zeros_like(state["valid"]).at[:, newest].set(True))
-    ahead, width = 3, 12  # those 9, and the 3 written next
-    whole, part, got, want = state, m.ring_window(state, width, ahead), [], []
-    assert part["k"][0].shape[-2] == width and int(part["index"]) == width - ahead
-    for t in range(ahead):
-        z, whole = _step(m, whole, ids[:, 17 + t])
-        y, part = _step(m, part, ids[:, 17 + t])
-        want.append(z)
-        got.append(y)
-    np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=1e-5, rtol=1e-5)
-    back = m.ring_unwindow(state, part, ahead)
-    for key in ("k", "v", "valid", "pos", "index"):
-        for a, b in zip(jax.tree.leaves(back[key]), jax.tree.leaves(whole[key])):
-            np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-6)
-
-
 def test_gpt2_small_preset_has_124_439_808_parameters():
     cfg = config_from_preset("gpt", "gpt2-small")
     abstract = nnx.eval_shape(lambda: ChatGPT(cfg, rngs=nnx.Rngs(0)))  # shapes only, nothing allocated
