@@ -199,8 +199,8 @@ for row in report.judge_claims(results):
 # %% [markdown]
 # ## The same comparison at the full budget
 #
-# The quick run's models have read a few thousand tokens; the published run's read 4.9 million
-# each, up to the full budget's step cap (its report: [docs/compare/report.md](../docs/compare/report.md),
+# The quick run's models have read a few thousand tokens; in the published run ChatGPT read 11.8
+# million and Sora, stopped earlier by the rule, 4.1 million (its report: [docs/compare/report.md](../docs/compare/report.md),
 # with the command, the machine, the wall time and the git revision it was made with). Here are
 # its verdicts, and each figure of this chapter's run above the same figure of the full run.
 
@@ -241,30 +241,31 @@ for name in ("lm.png", "context.png", "recall.png", "compute.png"):
 # %% [markdown]
 # What changes with the budget (the numbers are the published run's, two seeds):
 #
-# - **Learning.** The quick models stay above 7 nats/token ($\ln V$ = 8.3); the full ones read 4.9 million tokens each and
-#   reach 1.79 (ChatGPT) and 2.35 (Sora) nats/token — 0.83 and 1.09 bits per byte — and both
-#   fine-tuned models answer 「我的账户为什么不能登录？」 word for word. Every run still ended at the
-#   2,400-step cap, before the stopping rule saw a flat curve.
-# - **Context.** ChatGPT's curve now falls, by 0.030 ± 0.015 nats from a 16- to a 128-token prompt,
-#   just short of its threshold (twice its spread). Sora's *rises* by 0.055: its LSTM predicts the
-#   continuation from its own state and gets slightly worse as the encoder's memory grows. So the
-#   long-context claim is still *not measurable* — the probe says so, instead of "refuted".
-# - **Recall.** Neither model names a person stated right before the question more often than chance
-#   (0.27 against 0.25): the corpus of that run seldom named anyone twice in a paragraph, so copying a
-#   name from the context was a skill it hardly taught. Not measurable either. (The shipped corpus has
-#   since gained *newcomer* paragraphs that name a new person again sentences later, and the full
-#   budget a higher learning rate; `docs/compare/README.md` says what that changes and what is next.)
-# - **Compute.** Measured as the claim says it: ChatGPT reaches Sora's best held-out loss after
-#   9.6 TFLOPs, Sora after 17 TFLOPs, although ChatGPT spends 1.5× Sora's FLOPs per token. "ChatGPT
-#   needs more compute" is refuted at this scale; with FLOPs per token it would have looked supported.
-# - **Diversity and coherence** can now be judged — equal-loss pairs exist, and the samples make
-#   dozens of checkable claims — and both come out inconclusive: the differences are within the
-#   seeds' spread. Both models still get most checkable statements wrong (about 70 %).
+# - **Learning.** The quick models stay above 7 nats/token ($\ln V$ = 8.3). In the full run ChatGPT's
+#   stable phase ran to the 4,800-step cap and its cool-down took it to 2.10 nats/token (1.03 bits per
+#   byte); Sora's stopped by the rule at 1,800 and 1,500 steps and ended at 2.72 (1.34). Fine-tuned
+#   ChatGPT answers 「我的账户为什么不能登录？」 word for word; fine-tuned Sora does not.
+# - **Context.** Neither curve falls from a 16- to a 128-token prompt (Sora −0.016 ± 0.003, ChatGPT
+#   +0.003 ± 0.010 nats; 0.02 needed), so the long-context claim is *not measurable* — the probe says
+#   so, instead of "refuted". The report's header shows why for Sora: its decoder has learned to
+#   ignore the encoder. The loss of the same 32 tokens is 2.613 after their own prompt, 2.635 after
+#   another window's and 2.613 after one token; ChatGPT's 2.167, 3.494 and 2.361. ChatGPT does use
+#   its context, but what it uses lies within the last 16 tokens.
+# - **Recall.** ChatGPT names the person right after the fact a little more often than chance (0.30
+#   against 0.25; 0.34 would count); Sora scores exactly 0.25 at every distance, as a model must that
+#   reads nothing of its prompt. Not measurable either.
+# - **Compute.** Measured as the claim says it: to reach Sora's best held-out loss ChatGPT spent
+#   11.7 ± 2.7 TFLOPs and Sora 14.1 ± 1.8, although ChatGPT spends 1.5× Sora's FLOPs per token; the
+#   difference is within the seeds' spread, so the verdict is *inconclusive*. With FLOPs per token
+#   alone "ChatGPT needs more compute" would have looked supported.
+# - **Diversity and coherence** can be judged — equal-loss pairs exist, and the samples make dozens
+#   of checkable claims — and both come out inconclusive. Both models still get most checkable
+#   statements wrong (Sora 87 %, ChatGPT 63 %).
 
 # %% [markdown]
 # ## What this cannot show
 #
-# - **Scale.** These models have under a million parameters and read at most five million tokens
+# - **Scale.** These models have under a million parameters and read at most twelve million tokens
 #   (the full run; eight thousand here). Which architecture wins at this scale says little about
 #   models a thousand times larger; the article's claims are about those.
 # - **"Long" context.** Both models were trained on windows of at most 256 tokens, so "long" here
