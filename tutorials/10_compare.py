@@ -211,7 +211,7 @@ if full is None:
     print(f"{FULL} has no published run in this checkout: only the quick run is shown.")
 else:
     s = full["setup"]
-    print(f"full budget: {s['pretrain_tokens']:,} pre-training tokens per model and seed, seeds {s['seeds']}, "
+    print(f"full budget: at most {s['pretrain_tokens']:,} pre-training tokens per model and seed, seeds {s['seeds']}, "
           f"{s['wall_s'] / 60:.0f} minutes on {s['device']}")
     for row in report.judge_claims(full):
         print(f"{row['verdict']:>24}  {row['claim']}  ({row['metric']})")
