@@ -3,9 +3,11 @@ r"""``minisora compare``: the article's Sora-vs-ChatGPT claims, measured on two 
 What is held equal, so that a difference is the architecture's:
 
     one tokenizer, one corpus, one dialogue set, one decoding setting (temperature, length)
-    the pre-training recipe          the same steps · B · T budget cap, window T, learning rate and
+    the pre-training recipe          the same steps · B · T budget cap, window T, schedule and
                                      stopping rule for both (ChatGPT: T-token windows; Sora: the same
-                                     windows split into encoder prefix + decoder part)
+                                     windows split into encoder prefix + decoder part); the same peak
+                                     step size too, except where Sora's encoder needs a lower one
+                                     (``CompareConfig.sora_lr``)
     parameter count                  |P_Sora − P_ChatGPT| / P_ChatGPT ≤ 10 %, counted from built models
 
 Budgets (``CompareConfig.for_budget``):
@@ -110,7 +112,12 @@ class CompareConfig:
     batch_size: int = 8
     seq_len: int = 256  # T: ChatGPT's window; Sora's prefix + continuation
     prefix_len: int = 128  # Sora's encoder part of a pre-training window
-    lr: float = 6e-3  # AdamW peak step size, both models (1,200-step runs: 2e-3 left both far behind)
+    lr: float = 6e-3  # AdamW peak step size (1,200-step runs: 2e-3 left both far behind)
+    # Sora's, where it differs (None: ``lr``). At 6e-3 its post-LN encoder collapses: its outputs
+    # align (mean cosine 0.82), its masked-token loss stays at 6.55 nats (the pieces' unigram
+    # entropy) and the decoder stops reading the prompt; at 3e-3 (the demo's) the encoder learns
+    # (5.03) and the decoder reads it (1,200-step runs; docs/compare/README.md)
+    sora_lr: float | None = 3e-3
     finetune_lr: float = 3e-3  # the demo's (minisora/cli/demo.py)
     continuation: int = 32  # C: tokens scored after each prompt
     lm_prompt: int = 64  # prompt length of the language-modelling curve
@@ -152,6 +159,10 @@ class CompareConfig:
         """The longest prompt both models were trained to read before ``answer_len`` tokens."""
         return min(self.seq_len - answer_len, self.prefix_len)
 
+    def lr_of(self, family: str) -> float:
+        """The peak step size of pre-training ``family`` ("gpt" or "sora")."""
+        return self.sora_lr if family == "sora" and self.sora_lr is not None else self.lr
+
     def lm_length(self) -> int:
         """The tested prompt length nearest ``lm_prompt``: the language-modelling curve's prompt."""
         return min(self.prompt_lengths(), key=lambda P: abs(P - self.lm_prompt))
@@ -164,7 +175,7 @@ BUDGETS = {
               "finetune_batch_size": 8, "finetune_lr": 1e-3, "seeds": (0, 1), "batch_size": 8, "seq_len": 64,
               "prefix_len": 32, "continuation": 16, "lm_prompt": 16, "context_windows": 8, "diversity_prompts": 4,
               "diversity_prompt_len": 16, "diversity_tokens": 24, "coherence_prompts": 8, "coherence_tokens": 32,
-              "recall_groups": 6, "answer_tokens": 16},
+              "recall_groups": 6, "answer_tokens": 16, "sora_lr": None},
 }
 
 
@@ -301,7 +312,7 @@ class Probes:
         return cls(rows, rows.only(cc.lm_length()), prompts(cc.diversity_prompts), prompts(cc.coherence_prompts))
 
 
-def pretrain_config(cc: CompareConfig, seed: int) -> TrainConfig:
+def pretrain_config(cc: CompareConfig, seed: int, family: str = "gpt") -> TrainConfig:
     """Pre-training of either model: the budget's cap in steps, an evaluation and a checkpoint
     every ``steps / eval_points`` steps (the loop logs and evaluates with them).
 
@@ -311,8 +322,9 @@ def pretrain_config(cc: CompareConfig, seed: int) -> TrainConfig:
     training ran to its cap, still 3 % better over its last 20 %)."""
     steps = max(1, cc.budget_tokens // (cc.batch_size * cc.seq_len))
     every = max(1, steps // cc.eval_points)
+    lr = cc.lr_of(family)
     return TrainConfig(kind="text", steps=steps, batch_size=cc.batch_size, seq_len=cc.seq_len,
-                       prefix_len=cc.prefix_len, optimizer="adamw", lr=cc.lr, min_lr=cc.lr if cc.until_flat else None,
+                       prefix_len=cc.prefix_len, optimizer="adamw", lr=lr, min_lr=lr if cc.until_flat else None,
                        seed=seed, eval_every=every, checkpoint_every=every, log_every=min(10, every), eval_batches=4)
 
 
@@ -490,7 +502,7 @@ class Job:
         m, cc = config.family, self.cc
         pre_dir = self.out / "runs" / f"{m}-s{seed}"
         chat_dir = self.out / "runs" / f"{m}-s{seed}-chat"
-        tcfg = pretrain_config(cc, seed)
+        tcfg = pretrain_config(cc, seed, m)
         batches, ftcfg = finetune_setup(config, self.corpus, cc, seed)
         held = {}  # the model of the stage before, when this process trained it
 

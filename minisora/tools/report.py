@@ -512,7 +512,20 @@ def budget_text(s: dict) -> str:
                 f", all at the peak step size; then it cools down for {s['cool_share']:.0%} more steps, the step size "
                 "falling to a tenth along a cosine (warm-up, stable, decay), so both models end annealed wherever "
                 "the rule stopped each" if "cool_share" in s else "") +
-            f". Fine-tuning: {s['finetune_tokens']:,} dialogue tokens at learning rate {s.get('finetune_lr', 'n/a')}.")
+            f". {peak_lr_phrase(s)}Fine-tuning: {s['finetune_tokens']:,} dialogue tokens at learning rate "
+            f"{s.get('finetune_lr', 'n/a')}.")
+
+
+def peak_lr_phrase(s: dict) -> str:
+    """'Peak step size: …. ' of the setup's compare settings ('' for results made before they were kept)."""
+    c = s.get("compare") or {}
+    if "lr" not in c:
+        return ""
+    sora = c.get("sora_lr")
+    if sora is None or sora == c["lr"]:
+        return f"Peak step size {c['lr']:g} for both. "
+    return (f"Peak step size {c['lr']:g} for ChatGPT and {sora:g} for Sora, whose post-LN encoder collapses at "
+            f"{c['lr']:g} (its outputs align and the decoder stops reading them). ")
 
 
 def stop_phrase(pre: dict) -> str:

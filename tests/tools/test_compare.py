@@ -3,6 +3,7 @@ the full budget's stopping rule, matched sizes, FLOP counting, the evaluators, t
 whole job: end to end, refused with other settings, resumed after interruptions
 (minisora/tools/: compare.py, measure.py, report.py, flops.py)."""
 
+import dataclasses
 import json
 import math
 import statistics
@@ -478,6 +479,19 @@ def test_a_budget_that_stops_when_flat_keeps_its_step_size_after_the_warm_up():
     p = (at[1] - fixed.warmup) / (fixed.steps - fixed.warmup)  # the cosine's progress at the middle step
     want = [fixed.lr, fixed.lr / 10 + 0.45 * fixed.lr * (1 + math.cos(math.pi * p)), fixed.lr / 10]
     assert [float(lr_schedule(fixed)(t)) for t in at] == pytest.approx(want, rel=1e-3)
+
+
+def test_sora_pre_trains_at_its_own_peak_step_size_where_the_budget_gives_one():
+    from minisora.tools import report
+
+    full, quick = compare.CompareConfig.for_budget("full"), compare.CompareConfig.quick_mode()
+    gpt, sora = (compare.pretrain_config(full, 0, m).resolved() for m in ("gpt", "sora"))
+    assert (gpt.lr, gpt.min_lr) == (full.lr, full.lr) and (sora.lr, sora.min_lr) == (full.sora_lr, full.sora_lr)
+    assert full.sora_lr < full.lr and compare.cooldown_config(sora, 100).min_lr == pytest.approx(full.sora_lr / 10)
+    assert compare.pretrain_config(quick, 0, "sora").lr == compare.pretrain_config(quick, 0, "gpt").lr == quick.lr
+    said = report.peak_lr_phrase({"compare": dataclasses.asdict(full)})
+    assert f"{full.lr:g} for ChatGPT and {full.sora_lr:g} for Sora" in said
+    assert "for both" in report.peak_lr_phrase({"compare": dataclasses.asdict(quick)})
 
 
 def test_pretraining_stops_where_the_loss_flattens(tmp_path, monkeypatch):
