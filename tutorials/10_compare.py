@@ -200,7 +200,7 @@ for row in report.judge_claims(results):
 # ## The same comparison at the full budget
 #
 # The quick run's models have read a few thousand tokens; in the published run ChatGPT read 11.8
-# million and Sora, stopped earlier by the rule, 4.1 million (its report: [docs/compare/report.md](../docs/compare/report.md),
+# million and Sora, stopped earlier by the rule, 6.5 million (its report: [docs/compare/report.md](../docs/compare/report.md),
 # with the command, the machine, the wall time and the git revision it was made with). Here are
 # its verdicts, and each figure of this chapter's run above the same figure of the full run.
 
@@ -243,24 +243,27 @@ for name in ("lm.png", "context.png", "recall.png", "compute.png"):
 #
 # - **Learning.** The quick models stay above 7 nats/token ($\ln V$ = 8.3). In the full run ChatGPT's
 #   stable phase ran to the 4,800-step cap and its cool-down took it to 2.10 nats/token (1.03 bits per
-#   byte); Sora's stopped by the rule at 1,800 and 1,500 steps and ended at 2.72 (1.34). Fine-tuned
-#   ChatGPT answers 「我的账户为什么不能登录？」 word for word; fine-tuned Sora does not.
-# - **Context.** Neither curve falls from a 16- to a 128-token prompt (Sora −0.016 ± 0.003, ChatGPT
+#   byte); Sora's stopped by the rule at 2,700 and 2,550 steps and ended at 2.59 (1.27). Both
+#   fine-tuned models answer 「我的账户为什么不能登录？」 word for word, and score alike on the test
+#   questions (token F1 0.81 each).
+# - **Sora's step size.** At ChatGPT's 6e-3 Sora's encoder collapsed (its outputs all alike, its
+#   masked-token loss stuck at the unigram entropy) and its decoder learned to ignore the prompt;
+#   the full budget now trains Sora at 3e-3. A lower held-out loss had hidden it: the decoder alone
+#   did well.
+# - **Context.** Neither curve falls from a 16- to a 128-token prompt (Sora −0.043 ± 0.004, ChatGPT
 #   +0.003 ± 0.010 nats; 0.02 needed), so the long-context claim is *not measurable* — the probe says
-#   so, instead of "refuted". The report's header shows why for Sora: its decoder has learned to
-#   ignore the encoder. The loss of the same 32 tokens is 2.613 after their own prompt, 2.635 after
-#   another window's and 2.613 after one token; ChatGPT's 2.167, 3.494 and 2.361. ChatGPT does use
-#   its context, but what it uses lies within the last 16 tokens.
+#   so, instead of "refuted". Sora reads its prompt only weakly: the loss of the same 32 tokens is
+#   2.538 after their own prompt and 2.624 after another window's (ChatGPT: 2.167 and 3.494).
+#   ChatGPT uses its context, but what it uses lies within the last 16 tokens.
 # - **Recall.** ChatGPT names the person right after the fact a little more often than chance (0.30
-#   against 0.25; 0.34 would count); Sora scores exactly 0.25 at every distance, as a model must that
-#   reads nothing of its prompt. Not measurable either.
-# - **Compute.** Measured as the claim says it: to reach Sora's best held-out loss ChatGPT spent
-#   11.7 ± 2.7 TFLOPs and Sora 14.1 ± 1.8, although ChatGPT spends 1.5× Sora's FLOPs per token; the
-#   difference is within the seeds' spread, so the verdict is *inconclusive*. With FLOPs per token
-#   alone "ChatGPT needs more compute" would have looked supported.
+#   against 0.25; 0.34 would count), Sora at chance (0.26). Not measurable either.
+# - **Compute.** Measured as the claim says it: ChatGPT reaches Sora's best held-out loss after
+#   14.5 TFLOPs, Sora after 22.4, although ChatGPT spends 1.5× Sora's FLOPs per token. "ChatGPT
+#   needs more compute" is *refuted* at this scale; with FLOPs per token it would have looked
+#   supported.
 # - **Diversity and coherence** can be judged — equal-loss pairs exist, and the samples make dozens
 #   of checkable claims — and both come out inconclusive. Both models still get most checkable
-#   statements wrong (Sora 87 %, ChatGPT 63 %).
+#   statements wrong (Sora 76 %, ChatGPT 63 %).
 
 # %% [markdown]
 # ## What this cannot show
