@@ -517,15 +517,16 @@ def budget_text(s: dict) -> str:
 
 
 def peak_lr_phrase(s: dict) -> str:
-    """'Peak step size: …. ' of the setup's compare settings ('' for results made before they were kept)."""
+    """'Peak step size … . ' of the setup's compare settings ('' for results made before they were kept)."""
     c = s.get("compare") or {}
     if "lr" not in c:
         return ""
     sora = c.get("sora_lr")
     if sora is None or sora == c["lr"]:
         return f"Peak step size {c['lr']:g} for both. "
-    return (f"Peak step size {c['lr']:g} for ChatGPT and {sora:g} for Sora, whose post-LN encoder collapses at "
-            f"{c['lr']:g} (its outputs align and the decoder stops reading them). ")
+    why = (f", whose post-LN encoder collapses at {c['lr']:g} (its outputs align and the decoder stops reading "
+           "them)") if sora < c["lr"] else ""
+    return f"Peak step size {c['lr']:g} for ChatGPT and {sora:g} for Sora{why}. "
 
 
 def stop_phrase(pre: dict) -> str:

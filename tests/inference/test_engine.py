@@ -80,6 +80,24 @@ def test_the_ring_wraps_many_times(trained):
     assert all(out == alone(run, ids, n) for (ids, n, _), out in zip(requests, outs))
 
 
+def test_the_engine_says_once_per_step_after_its_tokens_are_out(trained):
+    """``delivered`` (a server wakes its event loop with it) comes once per step, after that step's
+    emits: every step's tokens are followed by exactly one call, and none precedes them."""
+    run = minisora.load(trained / "chat")
+    engine = engine_for(run, slots=2)
+    events = []
+    engine.delivered = lambda: events.append("delivered")
+    for q in QUESTIONS[:3]:
+        engine.submit(Request(chat.encode_prompt(run, q), 6, lambda y, f: events.append("emit")))
+    steps = 0
+    while engine.waiting or engine.busy():
+        engine.step()
+        steps += 1
+    assert events.count("delivered") == steps and events[-1] == "delivered"
+    segments = " ".join(events).split("delivered")[:-1]  # what each step emitted before its call
+    assert len(segments) == steps and all("emit" in seg for seg in segments)
+
+
 def test_cancel_frees_the_slot_and_the_queue_is_bounded(trained):
     run = minisora.load(trained / "chat")
     engine = engine_for(run, slots=1, queue_size=2)
