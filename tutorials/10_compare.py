@@ -256,9 +256,10 @@ for name in ("lm.png", "context.png", "recall.png", "compute.png"):
 #   2.538 after their own prompt and 2.624 after another window's (ChatGPT: 2.167 and 3.494).
 #   ChatGPT uses its context, but what it uses lies within the last 16 tokens. The reason is a
 #   skill neither model learned: copying. A list read a second time costs ChatGPT as much as the
-#   first reading; it learns to copy only where lists read twice make up half or more of its text,
-#   and Sora did not learn it even then (the scratch runs in `docs/compare/README.md`). Without
-#   copying, what lies far back cannot help.
+#   first reading. It learns to copy only where lists read twice make up much of its text (half:
+#   by step 3,000; a quarter: just starting at the full budget's last step), and Sora did not learn
+#   it even on such lists alone (the scratch runs in `docs/compare/README.md`). Without copying,
+#   what lies far back cannot help.
 # - **Recall.** ChatGPT names the person right after the fact a little more often than chance (0.30
 #   against 0.25; 0.34 would count), Sora at chance (0.26). Not measurable either.
 # - **Compute.** Measured as the claim says it: ChatGPT reaches Sora's best held-out loss after
