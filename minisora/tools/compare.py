@@ -82,6 +82,7 @@ from .measure import (
     dialogue_scores,
     diversity,
     eval_windows,
+    paragraph_windows,
     state_bytes,
 )
 from .report import write_report
@@ -90,10 +91,10 @@ MATCH_TOLERANCE = 0.10  # |P_Sora − P_ChatGPT| / P_ChatGPT
 FLAT_WINDOW, FLAT_IMPROVEMENT, FLAT_MIN_EVALS = 0.2, 0.01, 5  # the full budget's stopping rule (``flattened``)
 COOL_SHARE = 0.2  # after the stable phase: a cool-down of this share of its steps (``cooldown_config``)
 SETTINGS_FILE, EVALS_FILE = "settings.json", "evals.jsonl"
-STAGES = ("pretrain", "measure", "finetune", "dialogue")
+STAGES = ("pretrain", "measure", "context", "finetune", "dialogue")
 # What one measuring stage costs, in training steps of the progress bar (for its ETA): measured on the
 # tiny preset, a 2-core CPU (context, recall, coherence and decoding-cost probes; 109 greedy answers).
-STAGE_STEPS = {"measure": 60, "dialogue": 5}
+STAGE_STEPS = {"measure": 60, "context": 3, "dialogue": 5}
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,10 @@ class CompareConfig:
     continuation: int = 32  # C: tokens scored after each prompt
     lm_prompt: int = 64  # prompt length of the language-modelling curve
     context_windows: int = 64  # held-out windows scored at every prompt length
+    # the longest prompt of the context curve inside one paragraph (``paragraph_lengths``): the
+    # shipped corpus's held-out paragraphs are 58 tokens long at the median, and a prompt of 48
+    # before 32 scored tokens fits 1 in 4 of them
+    paragraph_prompt: int = 48
     temperature: float = 1.0  # every sample of both models
     diversity_prompts: int = 48  # samples at every evaluation (16 left distinct-2 swinging by ±0.05)
     diversity_prompt_len: int = 32
@@ -154,6 +159,12 @@ class CompareConfig:
         cap = self.max_prompt(self.continuation)
         lengths = [p for p in (8, 16, 32, 64, 128, 256, 512) if p < cap and p >= min(16, cap // 2)]
         return lengths + [cap]
+
+    def paragraph_lengths(self) -> list[int]:
+        """The context curve's prompt lengths inside one paragraph: 8, 16, 32, … up to
+        ``paragraph_prompt`` (or the longest prompt both models were trained on, if shorter)."""
+        cap = min(self.paragraph_prompt, self.max_prompt(self.continuation))
+        return [p for p in (8, 16, 32, 64, 128, 256) if p < cap] + [cap]
 
     def max_prompt(self, answer_len: int) -> int:
         """The longest prompt both models were trained to read before ``answer_len`` tokens."""
@@ -295,7 +306,8 @@ def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: Compar
 class Probes:
     """The fixed held-out rows and prompts every model of a comparison is measured on."""
 
-    rows: ContextSet  # the context curve: every window at every prompt length
+    rows: ContextSet  # the context curve across paragraphs: every window at every prompt length
+    paragraph_rows: ContextSet  # the context curve inside one paragraph (the claim's probe)
     lm_rows: ContextSet  # the language-modelling curve's prompt length only
     prompts: list  # diversity prompts (lists of ids), sampled at every evaluation
     coherence_prompts: list  # prompts of the final coherence probe
@@ -305,11 +317,15 @@ class Probes:
         lengths = cc.prompt_lengths()
         windows = eval_windows(corpus.val_ids, cc.context_windows, lengths[-1], cc.continuation)
         rows = ContextSet.build(windows, lengths, cc.continuation)
+        inside = cc.paragraph_lengths()
+        para = paragraph_windows(corpus.val_ids, cc.context_windows, inside[-1], cc.continuation,
+                                 corpus.tok.encode("\n\n"))
+        paragraph_rows = ContextSet.build(para, inside, cc.continuation)
 
         def prompts(n):
             return [list(w) for w in eval_windows(corpus.val_ids, n, cc.diversity_prompt_len, 0)]
 
-        return cls(rows, rows.only(cc.lm_length()), prompts(cc.diversity_prompts), prompts(cc.coherence_prompts))
+        return cls(rows, paragraph_rows, rows.only(cc.lm_length()), prompts(cc.diversity_prompts), prompts(cc.coherence_prompts))
 
 
 def pretrain_config(cc: CompareConfig, seed: int, family: str = "gpt") -> TrainConfig:
@@ -386,9 +402,15 @@ def eval_point(model, corpus: Corpus, cc: CompareConfig, probe: Probes, seed: in
             "coherence": gen["coherence"]}
 
 
+def measure_context(model, probe: Probes) -> dict:
+    """The context curves of a pre-trained model: inside one paragraph (``context``, what the
+    claim is judged on) and on windows anywhere in the held-out text (``context_across``)."""
+    return {"context": context_curve(model, probe.paragraph_rows), "context_across": context_curve(model, probe.rows)}
+
+
 def measure_pretrained(model, corpus: Corpus, cc: CompareConfig, seed: int, probe: Probes) -> dict:
-    """Everything measured on a pre-trained model: context curve, recall, coherence, diversity and
-    decoding cost."""
+    """What else is measured on a pre-trained model: recall, coherence, diversity and decoding
+    cost (``measure_context``: the context curves)."""
     div = diversity(model, corpus.tok, probe.prompts, new_tokens=cc.diversity_tokens, temperature=cc.temperature,
                     seed=seed)
     room = model.config.max_len - 16  # the longest generation after a 16-token prompt
@@ -400,7 +422,7 @@ def measure_pretrained(model, corpus: Corpus, cc: CompareConfig, seed: int, prob
     recall = probes.recall_probe(model, corpus.tok, corpus.recall, max_prompt=cc.max_prompt(n_cand))
     gen = probes.generation_probe(model, corpus.tok, probe.coherence_prompts, corpus.facts,
                                   new_tokens=cc.coherence_tokens, temperature=cc.coherence_temperature, seed=seed)
-    return {"context": context_curve(model, probe.rows), "diversity": div, "cost": cost, "recall": recall,
+    return {"diversity": div, "cost": cost, "recall": recall,
             "coherence": {**gen["coherence"], "samples": gen["samples"]}}
 
 
@@ -518,14 +540,18 @@ class Job:
 
         pre = self.stage(pre_dir, "pretrain", f"{m} seed {seed}: pre-training", tcfg.steps,
                          lambda: self.pretrain(config, seed, tcfg, pre_dir, held), counts_itself=True)
-        record = self.stage(pre_dir, "measure", f"{m} seed {seed}: context, recall, coherence, decoding cost",
+        record = self.stage(pre_dir, "measure", f"{m} seed {seed}: recall, coherence, decoding cost",
                             STAGE_STEPS["measure"],
                             lambda: measure_pretrained(pretrained(), self.corpus, cc, seed, self.probe))
+        # its own stage (and file): added after the first published run, whose measure.json it completes
+        context = self.stage(pre_dir, "context", f"{m} seed {seed}: context curves", STAGE_STEPS["context"],
+                             lambda: measure_context(pretrained(), self.probe))
         fine = self.stage(chat_dir, "finetune", f"{m} seed {seed}: fine-tuning", ftcfg.steps,
                           lambda: self.finetune(pretrained(), batches, ftcfg, (pre_dir, pre["steps"]), chat_dir, held),
                           counts_itself=True)
         dialogue = self.stage(chat_dir, "dialogue", f"{m} seed {seed}: answering the test questions",
                               STAGE_STEPS["dialogue"], lambda: self.dialogue(finetuned()))
+        record = {**record, **context, "wall_s": record["wall_s"] + context["wall_s"]}
         return assemble(record, pre, fine, dialogue, self.probe.lm_rows, self.corpus.tok, seed, param_count(config))
 
     def pretrain(self, config, seed: int, tcfg: TrainConfig, run_dir: Path, held: dict) -> dict:
@@ -697,6 +723,9 @@ def differences(saved: dict, settings: dict) -> list[str]:
     The seeds are not among them: each seed's stages are its own, so a rerun with more (or fewer)
     seeds reuses the seeds already finished and adds the others."""
     old, new = saved.get("compare", {}), settings["compare"]
+    # a setting added to CompareConfig after ``saved`` was written counts as its default there
+    defaults = {f.name: f.default for f in dataclasses.fields(CompareConfig)}
+    old = {**{k: defaults[k] for k in new if k not in old and k in defaults}, **old}
     out = [f"{k} {old.get(k)} → {new.get(k)}" for k in sorted(set(old) | set(new))
            if k != "seeds" and old.get(k) != new.get(k)]
     names = {"corpus_sha256": "the corpus file", "dialogues_sha256": "the dialogues file",
@@ -855,7 +884,7 @@ def _reuse_runs(run_dirs, corpus_path, dialogues_path, out: Path, cc: CompareCon
 def _measure_run(pre, run, corpus: Corpus, cc: CompareConfig, probe: Probes) -> dict:
     model, t = pre.model, pre.train_config or {}
     seed = t.get("seed", 0)
-    record = measure_pretrained(model, corpus, cc, seed, probe)
+    record = {**measure_pretrained(model, corpus, cc, seed, probe), **measure_context(model, probe)}
     point = eval_point(model, corpus, cc, probe, seed, pre.step)
     tokens = pre.step * t.get("batch_size", 0) * t.get("seq_len", 0)
     record["lm"] = lm_record([tokens], [point["loss"]], probe.lm_rows, corpus.tok)

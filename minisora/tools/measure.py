@@ -1,7 +1,8 @@
 r"""What ``minisora compare`` measures on a trained model (compare.py trains them).
 
     language    held-out continuation loss L = −(1/C) Σ_t log p(y_t | prompt, y_<t) (nats/token)
-    context     the same loss as a function of the prompt length P (same continuations for all P)
+    context     the same loss as a function of the prompt length P (same continuations for all P),
+                on windows inside one paragraph (``paragraph_windows``) and on any windows
     dialogue    exact match and token F1 of greedy answers on held-out test questions
     diversity   distinct-1/2 and the repeated 3-gram rate of samples at one temperature
     cost        decoding tokens/s, decode-state bytes vs length
@@ -55,6 +56,29 @@ def eval_windows(val_ids, n: int, prompt_len: int, cont_len: int) -> np.ndarray:
                         f"evaluation window of {L}; use a longer corpus.")
     starts = np.linspace(0, len(val_ids) - L, n).astype(int)
     return np.asarray(val_ids, np.int32)[starts[:, None] + np.arange(L)]  # (n, L)
+
+
+def paragraph_windows(val_ids, n: int, prompt_len: int, cont_len: int, separator) -> np.ndarray:
+    """``n`` held-out windows of prompt_len + cont_len ids that each lie inside one paragraph:
+    a window starts where a paragraph starts (right after ``separator``, the ids of a blank line)
+    and ends before the paragraph does, so a prompt of any length up to ``prompt_len`` is text of
+    the same paragraph. The paragraphs long enough are chosen evenly spread, in corpus order.
+
+    Why: the shipped corpus is a shuffle of independent paragraphs (median 58 tokens), so a
+    prompt that reaches across a blank line reads unrelated text, and its loss says how well a
+    model ignores noise, not how well it uses context."""
+    ids = np.asarray(val_ids, np.int32)
+    sep = np.asarray(separator, np.int32)
+    L, k = prompt_len + cont_len, len(sep)
+    hits = np.flatnonzero(np.all([ids[i : len(ids) - k + 1 + i] == sep[i] for i in range(k)], axis=0))
+    starts = hits + k  # the first id of each paragraph after a separator (the first, cut, paragraph is not one)
+    ends = np.append(hits[1:], len(ids))  # where each such paragraph stops
+    fits = starts[ends - starts >= L]
+    if len(fits) == 0:
+        raise UserError(f"No held-out paragraph is {L} tokens long ({prompt_len}-token prompt + {cont_len}-token "
+                        "continuation); use a corpus of longer paragraphs.")
+    chosen = fits[np.linspace(0, len(fits) - 1, min(n, len(fits))).round().astype(int)]
+    return ids[chosen[:, None] + np.arange(L)]  # (min(n, paragraphs), L)
 
 
 @dataclass

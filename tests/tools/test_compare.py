@@ -639,3 +639,42 @@ def test_the_report_says_where_each_phase_of_pre_training_ended():
     assert report.stop_phrase({"steps": 2400, "stopped": "budget"}) == "2400 (budget)"  # results without a cool-down
     assert report.stop_phrase({"steps": 2160, "stable_steps": 1800, "stopped": "flattened"}) == \
         "1800 (flattened), cooled down to 2160"
+
+
+def test_paragraph_windows_start_a_paragraph_and_never_reach_across_a_blank_line(trained):
+    from minisora.datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES
+    from minisora.tokenizer import Tokenizer
+
+    sep = [9, 9]
+    # a cut paragraph (no separator before it: not a start), then paragraphs of 10, 3, 7 and 12 tokens
+    paragraphs = [list(range(100, 105)), list(range(10, 20)), [30, 31, 32], list(range(40, 47)), list(range(50, 62))]
+    ids = [t for k, p in enumerate(paragraphs) for t in ([] if k == 0 else sep) + p]
+    got = measure.paragraph_windows(ids, 10, 4, 2, sep)
+    assert got.tolist() == [list(range(10, 16)), list(range(40, 46)), list(range(50, 56))]  # the three of ≥ 6 tokens
+    assert measure.paragraph_windows(ids, 2, 4, 2, sep).tolist() == [list(range(10, 16)), list(range(50, 56))]
+    assert measure.paragraph_windows(ids, 10, 9, 2, sep).tolist() == [list(range(50, 61))]  # only the 12-token one fits
+    with pytest.raises(UserError, match="No held-out paragraph is 13 tokens long"):
+        measure.paragraph_windows(ids, 10, 11, 2, sep)
+    # on the shipped corpus, through the comparison's probe: no prompt of any length holds a blank line
+    cc = compare.CompareConfig.for_budget("full")
+    corpus = compare.prepare_corpus(SHIPPED_CORPUS, SHIPPED_DIALOGUES["train"], SHIPPED_DIALOGUES["test"],
+                                    Path("/nonexistent"), cc, tok=Tokenizer.load(trained / "tok"))
+    rows = compare.Probes.build(corpus, cc).paragraph_rows
+    assert rows.prompt_lengths == [8, 16, 32, 48] and len(rows.prompt) == 4 * cc.context_windows
+    blank = corpus.tok.encode("\n\n")
+    whole = np.concatenate([np.where(rows.mask == 1, rows.prompt, -1), rows.cont], axis=1)  # pads -> -1
+    assert len(blank) == 2 and not np.any((whole[:, :-1] == blank[0]) & (whole[:, 1:] == blank[1]))
+    across = compare.Probes.build(corpus, cc).rows  # the windows anywhere: many do reach across
+    whole = np.concatenate([np.where(across.mask == 1, across.prompt, -1), across.cont], axis=1)
+    assert np.any((whole[:, :-1] == blank[0]) & (whole[:, 1:] == blank[1]))
+
+
+def test_a_setting_added_since_a_comparison_started_counts_as_its_default():
+    new = {"compare": dataclasses.asdict(compare.CompareConfig.quick_mode()), "corpus_sha256": "a",
+           "dialogues_sha256": "b", "test_sha256": None}
+    old = json.loads(json.dumps(new))
+    del old["compare"]["paragraph_prompt"]  # written before the field existed
+    assert compare.differences(old, new) == []
+    changed = json.loads(json.dumps(new))
+    changed["compare"]["paragraph_prompt"] = 32
+    assert compare.differences(old, changed) == ["paragraph_prompt 48 → 32"]
