@@ -369,6 +369,8 @@ def _claim_rows(text: str) -> dict:
 def test_report_from_synthetic_results(tmp_path):
     results = _fake_results()
     text = report.write_report(results, tmp_path).read_text(encoding="utf-8")
+    # 6 runs of 60 s of stages each, this invocation 1 s: a rerun that reused them says both
+    assert "stages 360 s in all (this invocation 1 s: it reused finished stages)" in text
     for section in SECTIONS:
         assert section in text
     for fig in FIGURES:
