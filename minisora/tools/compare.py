@@ -656,7 +656,7 @@ class Job:
 
 def assemble(record: dict, pre: dict, fine: dict, dialogue: dict, lm_rows: ContextSet, tok, seed: int,
              params: int) -> dict:
-    """One (model, seed)'s entry of results.json from its four stages."""
+    """One (model, seed)'s entry of results.json from its stages."""
     record = json.loads(json.dumps(record))  # a copy
     evals = pre["evals"]
     record["lm"] = lm_record([e["step"] * pre["tokens_per_step"] for e in evals], [e["loss"] for e in evals],
