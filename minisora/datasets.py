@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
+import re
 import tempfile
 from pathlib import Path
 from urllib.error import URLError
@@ -51,6 +53,35 @@ def read_text(path) -> str:
     except UnicodeDecodeError as err:
         raise UserError(f"{path} is not UTF-8 text: byte {raw[err.start]:#04x} at offset {err.start} "
                         "cannot be decoded.") from None
+
+
+# A read-twice list, in the corpus's two languages: the template and the separator of its words.
+READ_TWICE = {"en": ("Remember: {}. Again: {}.", ", "), "zh": ("记住：{}。再说一遍：{}。", "、")}
+
+
+def read_twice_lists(text: str, n_bytes: int, *, seed: int = 0, en_share: float = 0.4) -> str:
+    """Paragraphs that write down 4–8 words drawn at random from ``text`` and read them again in
+    the same order, blank-line separated, until ``n_bytes`` of UTF-8; a share ``en_share`` English,
+    the rest Chinese (2- and 3-character runs of the text's Chinese).
+
+        Remember: peony, beetroots, hawthorn, screw. Again: peony, beetroots, hawthorn, screw.
+
+    The second reading can only be predicted by copying the first, 10–40 tokens back, word by
+    word: the skill the comparison's context and recall probes ask for, which neither model learns
+    from the shipped corpus alone (docs/compare/README.md). Deterministic in ``seed``."""
+    pools = {"en": sorted(set(re.findall(r"[A-Za-z]{3,}", text))),
+             "zh": sorted(set(re.findall(r"[\u4e00-\u9fff]{2,3}", text)))}
+    pools = {lang: words for lang, words in pools.items() if len(words) >= 8}
+    if not pools:
+        raise UserError("The corpus has too few distinct words to write read-twice lists from.")
+    rng, out, size = random.Random(seed), [], 0
+    while size < n_bytes:
+        lang = "en" if "en" in pools and ("zh" not in pools or rng.random() < en_share) else "zh"
+        template, sep = READ_TWICE[lang]
+        words = sep.join(rng.sample(pools[lang], rng.randint(4, 8)))
+        out.append(template.format(words, words))
+        size += len(out[-1].encode("utf-8")) + 2
+    return "\n\n".join(out)
 
 
 def load_dialogues(path) -> list[tuple[str, str]]:

@@ -316,7 +316,7 @@ def compare_models(args) -> None:
     if test is None and dialogues.resolve() == SHIPPED_DIALOGUES["train"].resolve():
         test = SHIPPED_DIALOGUES["test"]  # the shipped split; otherwise the last tenth is held out
     flags = {"preset": args.preset, "budget_tokens": args.budget_tokens, "finetune_tokens": args.finetune_tokens,
-             "vocab_size": args.vocab_size}
+             "vocab_size": args.vocab_size, "copy_share": args.copy_share}
     changes = {k: v for k, v in flags.items() if v is not None}
     if args.seeds is not None:
         changes["seeds"] = tuple(range(args.seeds))

@@ -304,6 +304,9 @@ def _add_compare(sub) -> None:
     p.add_argument("--finetune-tokens", type=int, metavar="N",
                    help="fine-tuning tokens per model and seed (default: the budget's)")
     p.add_argument("--vocab-size", type=int, help="pieces of the shared tokenizer (default 4000)")
+    p.add_argument("--copy-share", type=float, metavar="S",
+                   help="share of pre-training tokens that are read-twice lists, a copying curriculum for both "
+                        "models (default 0: the corpus alone); the held-out text stays the corpus's")
     p.add_argument("--seeds", type=int, metavar="K", help="seeds 0..K-1 per model (default: the budget's, 2 or 3)")
     p.add_argument("--runs", nargs=2, metavar=("A", "B"),
                    help="measure two trained runs, one Sora and one ChatGPT (default: train them)")

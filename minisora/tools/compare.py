@@ -65,7 +65,7 @@ from flax import nnx
 
 from .. import nn
 from ..config import ModelConfig, TrainConfig, config_from_preset
-from ..datasets import load_dialogues, read_text
+from ..datasets import load_dialogues, read_text, read_twice_lists
 from ..errors import UserError
 from ..inference.run import load
 from ..tokenizer import Tokenizer, train_tokenizer
@@ -110,6 +110,9 @@ class CompareConfig:
     finetune_tokens: int = 900_000  # dialogue tokens (padded rows) each model reads in fine-tuning
     finetune_batch_size: int = 16  # the demo's: ≥ 600 steps at the shipped dialogues' rows of 93 tokens
     seeds: tuple = (0, 1, 2)
+    # the share of pre-training tokens that are read-twice lists (datasets.read_twice_lists), a
+    # copying curriculum mixed into the corpus's training part; the held-out text stays the corpus's
+    copy_share: float = 0.0
     batch_size: int = 8
     seq_len: int = 256  # T: ChatGPT's window; Sora's prefix + continuation
     prefix_len: int = 128  # Sora's encoder part of a pre-training window
@@ -288,6 +291,8 @@ def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: Compar
                                                                                 vocab_size=cc.vocab_size)
     ids = np.asarray(tok.encode(text), np.int32)
     train_ids, val_ids = batching.split_held_out(ids)
+    if cc.copy_share > 0:
+        train_ids = with_lists(train_ids, text, tok, cc.copy_share)
     pairs = load_dialogues(dialogues_path)
     if test_path is not None:
         test = load_dialogues(test_path)
@@ -300,6 +305,17 @@ def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: Compar
     groups = groups[: cc.recall_groups] if cc.recall_groups else groups
     return Corpus(tok, train_ids, val_ids, dialogue_train, test, train_pairs=pairs,
                   facts=probes.corpus_facts(str(Path(corpus_path).resolve())), recall=probes.recall_items(groups))
+
+
+def with_lists(train_ids, text: str, tok, share: float) -> np.ndarray:
+    """``train_ids`` followed by read-twice lists (``read_twice_lists`` of ``text``'s words) making
+    up ``share`` of the result's tokens, after a blank line."""
+    want = round(len(train_ids) * share / (1 - share))
+    n_bytes, lists = max(1, len(text.encode("utf-8")) * want // max(1, len(train_ids))), []
+    while len(lists) < want:  # bytes per token differ between the corpus and the lists: top up
+        lists = tok.encode(read_twice_lists(text, n_bytes))
+        n_bytes = n_bytes * 3 // 2
+    return np.concatenate([train_ids, np.asarray(tok.encode("\n\n") + lists[:want], np.int32)])
 
 
 @dataclass
@@ -708,6 +724,8 @@ def check(cc: CompareConfig) -> None:
     if not 0 < cc.prefix_len < cc.seq_len or cc.continuation >= cc.seq_len:
         raise UserError(f"Sora's prefix ({cc.prefix_len}) and the scored continuation ({cc.continuation}) "
                         f"must both be shorter than the window ({cc.seq_len}).")
+    if not 0 <= cc.copy_share < 1:
+        raise UserError(f"--copy-share must be at least 0 and below 1, not {cc.copy_share}.")
     if cc.eval_points < 1:
         raise UserError("The number of evaluations along pre-training must be at least 1.")
 
@@ -805,7 +823,7 @@ def _setup(cc, corpus_path, dialogues_path, test_path, corpus, configs, per_seed
                                                      "min_evals": FLAT_MIN_EVALS},
         "finetune_tokens": per_seed["gpt"][0]["finetune_tokens"],
         "finetune_steps": {m: finetune_setup(c, corpus, cc, 0)[1].steps for m, c in configs.items()},
-        "finetune_lr": cc.finetune_lr,
+        "finetune_lr": cc.finetune_lr, "copy_share": cc.copy_share,
         "decode_batch": cc.diversity_prompts, "continuation_len": cc.continuation, "lm_prompt": cc.lm_length(),
         "n_test_dialogues": len(corpus.test_pairs), "answer_tokens": cc.answer_tokens,
         "n_diversity_prompts": cc.diversity_prompts, "diversity_tokens": cc.diversity_tokens,

@@ -508,6 +508,21 @@ def budget_text(s: dict) -> str:
     """What the budget was, in one paragraph (and, for quick, where the published report is)."""
     if s.get("runs"):
         return ""
+    return _budget_text(s) + copy_phrase(s)
+
+
+def copy_phrase(s: dict) -> str:
+    """' Pre-training text: …' when read-twice lists were mixed in ('' otherwise)."""
+    share = s.get("copy_share") or 0.0
+    if not share:
+        return ""
+    return (f" **Pre-training text:** {share:.0%} of the training tokens are read-twice lists (4–8 random words "
+            "of the corpus written down, then read again in the same order: `datasets.read_twice_lists`), a "
+            "copying curriculum for both models; the rest is the corpus's training part. The held-out text is "
+            "the corpus's alone.")
+
+
+def _budget_text(s: dict) -> str:
     if s.get("quick") or s.get("budget") == "quick":
         return f"**Budget: quick** ({s['pretrain_tokens']:,} pre-training tokens per model). {QUICK_NOTE}"
     if not s.get("until_flat"):
