@@ -174,3 +174,27 @@ def test_split_beside_finds_the_validation_file_of_a_train_jsonl(tmp_path):
     (tmp_path / "mine.jsonl").write_text("")
     assert datasets.split_beside(tmp_path / "train.jsonl", "validation") == tmp_path / "validation.jsonl"
     assert datasets.split_beside(tmp_path / "mine.jsonl", "validation") is None  # only a train.jsonl has splits beside it
+
+
+def test_read_twice_lists_write_each_list_down_and_read_it_again():
+    from minisora.datasets import SHIPPED_CORPUS, read_twice_lists
+
+    text = SHIPPED_CORPUS.read_text(encoding="utf-8")
+    lists = read_twice_lists(text, 20_000, seed=3)
+    assert len(lists.encode("utf-8")) >= 20_000 and lists == read_twice_lists(text, 20_000, seed=3)
+    assert lists != read_twice_lists(text, 20_000, seed=4)
+    langs = []
+    for p in lists.split("\n\n"):
+        if p.startswith("Remember: "):
+            first, second = p[len("Remember: "):-1].split(". Again: ")
+            words, langs = first.split(", "), langs + ["en"]
+        else:
+            assert p.startswith("记住：") and p.endswith("。")
+            first, second = p[len("记住："):-1].split("。再说一遍：")
+            words, langs = first.split("、"), langs + ["zh"]
+        assert first == second and 4 <= len(words) <= 8 and len(set(words)) == len(words)
+        assert all(w in text for w in words)  # the corpus's own words
+    assert 0.25 < langs.count("en") / len(langs) < 0.55  # 40 % English, as the corpus
+    assert "Remember: " not in read_twice_lists("只有中文的句子，没有英文单词，但是汉字足够多来写清单。" * 3, 200)
+    with pytest.raises(UserError, match="too few distinct words"):
+        read_twice_lists("a b c", 100)

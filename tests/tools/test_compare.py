@@ -680,3 +680,24 @@ def test_a_setting_added_since_a_comparison_started_counts_as_its_default():
     changed = json.loads(json.dumps(new))
     changed["compare"]["paragraph_prompt"] = 32
     assert compare.differences(old, changed) == ["paragraph_prompt 48 → 32"]
+
+
+def test_a_copy_share_mixes_read_twice_lists_into_the_training_part_only(trained):
+    from minisora.datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES
+    from minisora.tokenizer import Tokenizer
+
+    tok = Tokenizer.load(trained / "tok")
+    data = (SHIPPED_CORPUS, SHIPPED_DIALOGUES["train"], SHIPPED_DIALOGUES["test"], Path("/nonexistent"))
+    plain = compare.prepare_corpus(*data, compare.CompareConfig.quick_mode(), tok=tok)
+    mixed = compare.prepare_corpus(*data, compare.CompareConfig.quick_mode(copy_share=0.25), tok=tok)
+    assert np.array_equal(mixed.val_ids, plain.val_ids)  # the held-out text stays the corpus's
+    n = len(plain.train_ids)
+    assert np.array_equal(mixed.train_ids[:n], plain.train_ids)
+    assert (len(mixed.train_ids) - n - 2) / len(mixed.train_ids) == pytest.approx(0.25, abs=1e-3)
+    assert "Remember: " in tok.decode(mixed.train_ids[n:].tolist())
+    for bad in (1.0, -0.1):
+        with pytest.raises(UserError, match="--copy-share must be at least 0 and below 1"):
+            compare.check(compare.CompareConfig.quick_mode(copy_share=bad))
+    s = {"copy_share": 0.25, "quick": True, "pretrain_tokens": 10}
+    assert "25% of the training tokens are read-twice lists" in report.budget_text(s)
+    assert "read-twice" not in report.budget_text({**s, "copy_share": 0.0})
