@@ -10,7 +10,9 @@ items: ``params``, ``opt_state`` (absent in imported runs) and ``meta`` (JSON: s
 generator state). Orbax writes each checkpoint into a temporary directory and renames it
 when complete, so a process killed mid-write (``kill -9``) leaves the previous checkpoints
 intact; a step directory that still fails to load (cut off, edited, disk trouble) is set
-aside as ``<k>.corrupt`` and the next older one is used.
+aside as ``<k>.corrupt`` and the next older one is used. A checkpoint that reads fine but holds
+another model's parameters (another minisora version, another config) is not corrupt: it is
+left as it is, and the load stops with a sentence saying what differs.
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ def restore(mgr: ocp.CheckpointManager, params_like, opt_state_like=None):
     if not steps:
         raise UserError(f"{mgr.directory.parent} has no complete checkpoint to resume from.")
     for step in steps:
+        why = _mismatch(mgr, step, params_like)
+        if why is not None:  # a readable checkpoint of another model: not corrupt, so left as it is
+            raise UserError(f"Checkpoint {step} in {mgr.directory} holds parameters that do not fit the model "
+                            f"its run's config.json describes ({why}): it was written by another version of "
+                            "minisora or for another config. Nothing was changed.")
         try:
             old = _old_names(mgr, step, params_like)
             target = params_like if old is None else _renamed(params_like, old, to_old=True)
@@ -96,6 +103,36 @@ def _new_name(keys: tuple[str, ...]) -> tuple[str, ...]:
     if keys[-3:-1] == ("mlm", "bias"):
         return (*keys[:-2], "vocab_bias", keys[-1])
     return tuple(OLD_NAMES.get(k, k) for k in keys)
+
+
+def _mismatch(mgr, step: int, params_like) -> str | None:
+    """What differs between checkpoint ``step``'s parameter tree and ``params_like`` (under either
+    naming scheme), in a few words; None if they fit, or if the checkpoint's tree cannot be read
+    (then it is corrupt, which ``restore`` handles)."""
+    try:
+        saved = {_keys(p): tuple(x.shape) for p, x in jax.tree_util.tree_flatten_with_path(mgr.item_metadata(step)["params"])[0]}
+    except Exception:  # noqa: BLE001 - unreadable metadata: the restore below says corrupt
+        return None
+    if not saved:
+        return None
+    wanted = {_keys(p): tuple(x.shape) for p, x in jax.tree_util.tree_flatten_with_path(params_like)[0]}
+    if set(saved) != set(wanted):  # perhaps the old names
+        saved = {_new_name(k): shape for k, shape in saved.items()}
+    missing = sorted(set(wanted) - set(saved))
+    extra = sorted(set(saved) - set(wanted))
+    shapes = sorted(k for k in set(saved) & set(wanted) if saved[k] != wanted[k])
+    def name(k):  # a parameter's path as the model names it, without the array's own "value"
+        return "/".join(k[:-1] if k[-1] == "value" else k)
+
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} missing, e.g. {name(missing[0])}")
+    if extra:
+        parts.append(f"{len(extra)} the model lacks, e.g. {name(extra[0])}")
+    if shapes:
+        k = shapes[0]
+        parts.append(f"{len(shapes)} of another shape, e.g. {name(k)} {saved[k]} instead of {wanted[k]}")
+    return "; ".join(parts) or None
 
 
 def _old_names(mgr, step: int, params_like) -> dict | None:

@@ -109,6 +109,23 @@ def test_load_errors_are_user_errors(tmp_path):
         minisora.load(tmp_path)
 
 
+def test_a_run_whose_config_no_longer_fits_its_checkpoint_is_refused_and_kept(tmp_path):
+    from minisora.training import rundir
+
+    cfg = config.ModelConfig(**MICRO, vocab_size=20, family="sora")
+    run = tmp_path / "run"
+    rundir.write_run(run, nn.create(cfg), cfg, {})
+    saved = json.loads((run / "config.json").read_text())
+    saved["model"]["d_ff"] = 48  # edited by hand, or written by another version of minisora
+    (run / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(UserError, match=r"3 of another shape, e\.g\. encoder/blocks/0/fc1/bias \(32,\) instead of \(48,\)"):
+        minisora.load(run)
+    assert [p.name for p in (run / "checkpoints").iterdir()] == ["0"]  # not set aside as corrupt
+    saved["model"]["d_ff"] = 32
+    (run / "config.json").write_text(json.dumps(saved))
+    assert minisora.load(run).step == 0
+
+
 def _hf_parity_helpers():
     """tests/tools/test_hf.py's vocabulary size and random GPT-2 builder (one reference for both files)."""
     tools = str(Path(__file__).resolve().parents[1] / "tools")

@@ -85,6 +85,28 @@ def test_no_good_checkpoint_is_a_user_error(tmp_path):
         checkpoint.restore(checkpoint.manager(tmp_path / "empty"), *_state(0))
 
 
+def test_a_checkpoint_of_another_model_is_refused_and_left_alone(tmp_path, capsys):
+    ckpt = _two_good_checkpoints(tmp_path)
+    params, opt_state = _state(0)
+    cases = {
+        "1 missing, e.g. extra": ({**params, "extra": jnp.zeros(2)}, None),  # the model has a part the checkpoint lacks
+        "1 the model lacks, e.g. b": ({"w": params["w"]}, None),
+        "1 of another shape, e.g. w (3, 4) instead of (4, 3)": ({**params, "w": jnp.zeros((4, 3))}, None),
+    }
+    for words, (like, _) in cases.items():
+        mgr = checkpoint.manager(tmp_path, keep=5)
+        with pytest.raises(UserError, match="do not fit the model") as err:
+            checkpoint.restore(mgr, like)
+        mgr.close()
+        assert words in str(err.value) and "Nothing was changed" in str(err.value)
+        assert sorted(p.name for p in ckpt.iterdir()) == ["10", "20"]  # nothing set aside as corrupt
+    assert "unreadable" not in capsys.readouterr().out
+    mgr = checkpoint.manager(tmp_path, keep=5)
+    step, restored, _, _ = checkpoint.restore(mgr, params, opt_state)  # the right model still loads it
+    mgr.close()
+    assert step == 20 and _equal(restored, _state(20)[0])
+
+
 WRITER = textwrap.dedent("""
     import sys, jax.numpy as jnp
     from minisora.training import checkpoint
