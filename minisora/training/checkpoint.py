@@ -110,17 +110,18 @@ def _mismatch(mgr, step: int, params_like) -> str | None:
     naming scheme), in a few words; None if they fit, or if the checkpoint's tree cannot be read
     (then it is corrupt, which ``restore`` handles)."""
     try:
-        saved = {_keys(p): tuple(x.shape) for p, x in jax.tree_util.tree_flatten_with_path(mgr.item_metadata(step)["params"])[0]}
+        saved = _shapes(mgr.item_metadata(step)["params"])
     except Exception:  # noqa: BLE001 - unreadable metadata: the restore below says corrupt
         return None
     if not saved:
         return None
-    wanted = {_keys(p): tuple(x.shape) for p, x in jax.tree_util.tree_flatten_with_path(params_like)[0]}
+    wanted = _shapes(params_like)
     if set(saved) != set(wanted):  # perhaps the old names
         saved = {_new_name(k): shape for k, shape in saved.items()}
     missing = sorted(set(wanted) - set(saved))
     extra = sorted(set(saved) - set(wanted))
     shapes = sorted(k for k in set(saved) & set(wanted) if saved[k] != wanted[k])
+
     def name(k):  # a parameter's path as the model names it, without the array's own "value"
         return "/".join(k[:-1] if k[-1] == "value" else k)
 
@@ -135,11 +136,15 @@ def _mismatch(mgr, step: int, params_like) -> str | None:
     return "; ".join(parts) or None
 
 
+def _shapes(tree) -> dict:
+    """{parameter path (tuple of names): shape} of a parameter tree or of a checkpoint's metadata."""
+    return {_keys(p): tuple(x.shape) for p, x in jax.tree_util.tree_flatten_with_path(tree)[0]}
+
+
 def _old_names(mgr, step: int, params_like) -> dict | None:
     """{new path: old path} if checkpoint ``step`` stores the parameters under the old names, else None."""
-    saved = mgr.item_metadata(step)["params"]
-    saved_paths = [_keys(p) for p, _ in jax.tree_util.tree_flatten_with_path(saved)[0]]
-    wanted = {_keys(p) for p, _ in jax.tree_util.tree_flatten_with_path(params_like)[0]}
+    saved_paths = list(_shapes(mgr.item_metadata(step)["params"]))
+    wanted = set(_shapes(params_like))
     if set(saved_paths) == wanted or not saved_paths:
         return None
     old = {_new_name(p): p for p in saved_paths}

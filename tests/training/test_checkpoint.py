@@ -88,12 +88,12 @@ def test_no_good_checkpoint_is_a_user_error(tmp_path):
 def test_a_checkpoint_of_another_model_is_refused_and_left_alone(tmp_path, capsys):
     ckpt = _two_good_checkpoints(tmp_path)
     params, opt_state = _state(0)
-    cases = {
-        "1 missing, e.g. extra": ({**params, "extra": jnp.zeros(2)}, None),  # the model has a part the checkpoint lacks
-        "1 the model lacks, e.g. b": ({"w": params["w"]}, None),
-        "1 of another shape, e.g. w (3, 4) instead of (4, 3)": ({**params, "w": jnp.zeros((4, 3))}, None),
+    cases = {  # what the message says -> the model's parameters
+        "1 missing, e.g. extra": {**params, "extra": jnp.zeros(2)},  # the model has a part the checkpoint lacks
+        "1 the model lacks, e.g. b": {"w": params["w"]},
+        "1 of another shape, e.g. w (3, 4) instead of (4, 3)": {**params, "w": jnp.zeros((4, 3))},
     }
-    for words, (like, _) in cases.items():
+    for words, like in cases.items():
         mgr = checkpoint.manager(tmp_path, keep=5)
         with pytest.raises(UserError, match="do not fit the model") as err:
             checkpoint.restore(mgr, like)
