@@ -57,6 +57,14 @@ def read_text(path) -> str:
 
 # A read-twice list, in the corpus's two languages: the template and the separator of its words.
 READ_TWICE = {"en": ("Remember: {}. Again: {}.", ", "), "zh": ("记住：{}。再说一遍：{}。", "、")}
+READ_TWICE_CUES = ("Again:", "再说一遍：")  # the words just before a list's second reading
+
+
+def second_readings(lists: str) -> list[int]:
+    """The UTF-8 byte offsets in ``lists`` (``read_twice_lists``'s text) right after each cue of
+    READ_TWICE_CUES: where each list's second reading starts."""
+    cue = "|".join(re.escape(c) for c in READ_TWICE_CUES).encode("utf-8")
+    return [m.end() for m in re.finditer(cue, lists.encode("utf-8"))]
 
 
 def read_twice_lists(text: str, n_bytes: int, *, seed: int = 0, en_share: float = 0.4) -> str:

@@ -320,6 +320,8 @@ def compare_models(args) -> None:
     changes = {k: v for k, v in flags.items() if v is not None}
     if args.seeds is not None:
         changes["seeds"] = tuple(range(args.seeds))
+    if args.split_at_cue:
+        changes["split_at_cue"] = True
     cc = compare.CompareConfig.for_budget(args.budget, **changes)
     if args.runs:
         path = compare.reuse_runs(args.runs, args.corpus, dialogues, args.out, cc, test_path=test)

@@ -65,7 +65,7 @@ from flax import nnx
 
 from .. import nn
 from ..config import ModelConfig, TrainConfig, config_from_preset
-from ..datasets import load_dialogues, read_text, read_twice_lists
+from ..datasets import load_dialogues, read_text, read_twice_lists, second_readings
 from ..errors import UserError
 from ..inference.run import load
 from ..tokenizer import Tokenizer, train_tokenizer
@@ -113,6 +113,10 @@ class CompareConfig:
     # the share of pre-training tokens that are read-twice lists (datasets.read_twice_lists), a
     # copying curriculum mixed into the corpus's training part; the held-out text stays the corpus's
     copy_share: float = 0.0
+    # Sora's pre-training windows that fall in the lists split right after "Again:" (encoder: the
+    # list up to there; decoder: its second reading), so its decoder can learn to copy from the
+    # encoder; ChatGPT predicts every position of its windows, these included (docs/compare/README.md)
+    split_at_cue: bool = False
     batch_size: int = 8
     seq_len: int = 256  # T: ChatGPT's window; Sora's prefix + continuation
     prefix_len: int = 128  # Sora's encoder part of a pre-training window
@@ -280,6 +284,7 @@ class Corpus:
     train_pairs: list = dataclasses.field(default_factory=list)  # (question text, answer text) fine-tuned on
     facts: dict = dataclasses.field(default_factory=dict)  # the world's facts as the corpus states them
     recall: list = dataclasses.field(default_factory=list)  # recall items (probes.recall_items)
+    cuts: np.ndarray | None = None  # positions in train_ids where a list's second reading starts
 
 
 def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: CompareConfig, tok=None) -> Corpus:
@@ -291,8 +296,9 @@ def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: Compar
                                                                                 vocab_size=cc.vocab_size)
     ids = np.asarray(tok.encode(text), np.int32)
     train_ids, val_ids = batching.split_held_out(ids)
+    cuts = None
     if cc.copy_share > 0:
-        train_ids = with_lists(train_ids, text, tok, cc.copy_share)
+        train_ids, cuts = with_lists(train_ids, text, tok, cc.copy_share)
     pairs = load_dialogues(dialogues_path)
     if test_path is not None:
         test = load_dialogues(test_path)
@@ -304,18 +310,25 @@ def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: Compar
     groups = probes.load_recall()
     groups = groups[: cc.recall_groups] if cc.recall_groups else groups
     return Corpus(tok, train_ids, val_ids, dialogue_train, test, train_pairs=pairs,
-                  facts=probes.corpus_facts(str(Path(corpus_path).resolve())), recall=probes.recall_items(groups))
+                  facts=probes.corpus_facts(str(Path(corpus_path).resolve())), recall=probes.recall_items(groups),
+                  cuts=cuts)
 
 
-def with_lists(train_ids, text: str, tok, share: float) -> np.ndarray:
+def with_lists(train_ids, text: str, tok, share: float) -> tuple[np.ndarray, np.ndarray]:
     """``train_ids`` followed by read-twice lists (``read_twice_lists`` of ``text``'s words) making
-    up ``share`` of the result's tokens, after a blank line."""
+    up ``share`` of the result's tokens, after a blank line -> (ids, cuts): ``cuts`` are the
+    positions in ids where each list's second reading starts: the last piece boundary at or before
+    the end of its cue ("：" and a word's first character can be one piece)."""
     want = round(len(train_ids) * share / (1 - share))
     n_bytes, lists = max(1, len(text.encode("utf-8")) * want // max(1, len(train_ids))), []
     while len(lists) < want:  # bytes per token differ between the corpus and the lists: top up
-        lists = tok.encode(read_twice_lists(text, n_bytes))
+        written = read_twice_lists(text, n_bytes)
+        lists = tok.encode(written)
         n_bytes = n_bytes * 3 // 2
-    return np.concatenate([train_ids, np.asarray(tok.encode("\n\n") + lists[:want], np.int32)])
+    ends = np.cumsum(piece_bytes(tok)[np.asarray(lists[:want])])  # bytes spelled by lists[: i + 1]
+    cuts = np.searchsorted(ends, second_readings(written), side="right")  # pieces ending at or before
+    head = np.asarray(train_ids.tolist() + tok.encode("\n\n"), np.int32)
+    return np.concatenate([head, np.asarray(lists[:want], np.int32)]), len(head) + cuts[cuts < want]
 
 
 @dataclass
@@ -400,9 +413,13 @@ def finetune_setup(config, corpus: Corpus, cc: CompareConfig, seed: int):
 
 
 def text_batches(config, corpus: Corpus, cc: CompareConfig) -> batching.Batches:
+    cuts, radius = None, 0
+    if config.family == "sora" and cc.split_at_cue and corpus.cuts is not None and len(corpus.cuts) > 1:
+        # every window whose boundary falls among the lists moves to the nearest second reading
+        cuts, radius = corpus.cuts, int(np.diff(corpus.cuts).max())
     return batching.Batches(config.family, "text", corpus.train_ids, corpus.val_ids, batch_size=cc.batch_size,
                             seq_len=cc.seq_len, vocab_size=config.vocab_size, prefix_len=cc.prefix_len,
-                            token_bytes=piece_bytes(corpus.tok))
+                            token_bytes=piece_bytes(corpus.tok), cuts=cuts, radius=radius)
 
 
 # --- the measurements of one model ---------------------------------------------------------------
@@ -726,6 +743,8 @@ def check(cc: CompareConfig) -> None:
                         f"must both be shorter than the window ({cc.seq_len}).")
     if not 0 <= cc.copy_share < 1:
         raise UserError(f"--copy-share must be at least 0 and below 1, not {cc.copy_share}.")
+    if cc.split_at_cue and not cc.copy_share:
+        raise UserError("--split-at-cue splits Sora's windows at the read-twice lists: give --copy-share too.")
     if cc.eval_points < 1:
         raise UserError("The number of evaluations along pre-training must be at least 1.")
 
@@ -823,7 +842,7 @@ def _setup(cc, corpus_path, dialogues_path, test_path, corpus, configs, per_seed
                                                      "min_evals": FLAT_MIN_EVALS},
         "finetune_tokens": per_seed["gpt"][0]["finetune_tokens"],
         "finetune_steps": {m: finetune_setup(c, corpus, cc, 0)[1].steps for m, c in configs.items()},
-        "finetune_lr": cc.finetune_lr, "copy_share": cc.copy_share,
+        "finetune_lr": cc.finetune_lr, "copy_share": cc.copy_share, "split_at_cue": cc.split_at_cue,
         "decode_batch": cc.diversity_prompts, "continuation_len": cc.continuation, "lm_prompt": cc.lm_length(),
         "n_test_dialogues": len(corpus.test_pairs), "answer_tokens": cc.answer_tokens,
         "n_diversity_prompts": cc.diversity_prompts, "diversity_tokens": cc.diversity_tokens,

@@ -519,7 +519,13 @@ def copy_phrase(s: dict) -> str:
     return (f" **Pre-training text:** {share:.0%} of the training tokens are read-twice lists (4–8 random words "
             "of the corpus written down, then read again in the same order: `datasets.read_twice_lists`), a "
             "copying curriculum for both models; the rest is the corpus's training part. The held-out text is "
-            "the corpus's alone.")
+            "the corpus's alone." + (SPLIT_AT_CUE if s.get("split_at_cue") else ""))
+
+
+SPLIT_AT_CUE = (" Sora's training windows that fall in the lists are split right after the cue \"Again:\" / "
+                "\"再说一遍：\": its encoder reads the list up to there and its decoder writes the second reading, "
+                "so that copying is a skill its decoder can learn (ChatGPT predicts every position of its windows, "
+                "these included); a window elsewhere is split where it was drawn (`--split-at-cue`).")
 
 
 def _budget_text(s: dict) -> str:

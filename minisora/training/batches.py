@@ -79,14 +79,16 @@ def bert_mask(x, rng, vocab_size: int, real=None):
 # --- pre-training batches ----------------------------------------------------------------
 
 
-def _windows(ids, rng, batch_size: int, length: int):
-    """``batch_size`` random windows of ``length`` consecutive ids -> (B, length)."""
+def _windows(ids, rng, batch_size: int, length: int, snap=None):
+    """``batch_size`` random windows of ``length`` consecutive ids -> (B, length); ``snap`` (starts ->
+    starts), if given, moves the drawn starts."""
     if len(ids) < length:
         raise UserError(
             f"The corpus has {len(ids)} tokens in this split, fewer than one window of {length}; "
             "use a longer corpus or a smaller --seq-len."
         )
     starts = rng.integers(0, len(ids) - length + 1, size=batch_size)
+    starts = starts if snap is None else snap(starts)
     return np.asarray(ids, dtype=np.int32)[starts[:, None] + np.arange(length)]
 
 
@@ -96,10 +98,32 @@ def next_token_batch(ids, rng, batch_size: int, seq_len: int) -> dict:
     return {"x": w[:, :-1], "y": w[:, 1:], "w": np.ones((batch_size, seq_len), np.int32)}
 
 
-def prefix_continuation_batch(ids, rng, batch_size: int, prefix_len: int, cont_len: int, vocab_size: int) -> dict:
-    """Sora: BERT-masked prefix (B, S) for the encoder, continuation (B, T) for the decoder."""
+def snap_to_cuts(starts, cuts, prefix_len: int, radius: int, n_ids: int, length: int):
+    """Window starts moved so that the prefix/continuation boundary (start + S) lies on the nearest
+    of the sorted positions ``cuts``, for the windows whose boundary is within ``radius`` of one;
+    the others are kept. A start is clipped to the ids (a cut too near either end stays short of it)."""
+    cuts = np.asarray(cuts, np.int64)
+    if not len(cuts):
+        return starts
+    b = starts + prefix_len
+    j = np.clip(np.searchsorted(cuts, b), 1, len(cuts) - 1) if len(cuts) > 1 else np.zeros_like(b)
+    left, right = cuts[np.maximum(j - 1, 0)], cuts[j]
+    nearest = np.where(np.abs(b - left) <= np.abs(right - b), left, right)
+    moved = np.clip(nearest - prefix_len, 0, n_ids - length)
+    return np.where(np.abs(nearest - b) <= radius, moved, starts)
+
+
+def prefix_continuation_batch(ids, rng, batch_size: int, prefix_len: int, cont_len: int, vocab_size: int,
+                              cuts=None, radius: int = 0) -> dict:
+    """Sora: BERT-masked prefix (B, S) for the encoder, continuation (B, T) for the decoder.
+
+    ``cuts`` (sorted positions in ``ids``) and ``radius``: a window whose boundary lies within
+    ``radius`` tokens of a cut is moved to split there (``snap_to_cuts``); None: every window as drawn."""
     S, T = prefix_len, cont_len
-    w = _windows(ids, rng, batch_size, S + T)  # (B, S+T)
+    if cuts is None:
+        w = _windows(ids, rng, batch_size, S + T)  # (B, S+T)
+    else:
+        w = _windows(ids, rng, batch_size, S + T, snap=lambda st: snap_to_cuts(st, cuts, S, radius, len(ids), S + T))
     tail = rng.integers(1, S + 1, size=batch_size)
     n_real = np.where(rng.random(batch_size) < WHOLE_PREFIX, S, tail)  # the prefix tail each row keeps
     src_mask = (np.arange(S)[None, :] >= S - n_real[:, None]).astype(np.int32)  # left-padded
@@ -185,13 +209,15 @@ class Batches:
     ``kind`` is ``"text"`` (pre-training on token ids) or ``"dialogue"`` (fine-tuning on
     (question ids, answer ids) pairs); ``family`` is ``"gpt"`` or ``"sora"``. ``seq_len`` is
     the number of tokens a row trains on: ChatGPT's window; for Sora, encoder prefix
-    (``prefix_len``, default half) + decoder continuation. ``token_bytes`` (V,): the UTF-8 bytes
+    (``prefix_len``, default half) + decoder continuation, split at one of ``cuts`` (positions in
+    ``train``) where one lies within ``radius`` tokens (``snap_to_cuts``; None: where drawn). ``token_bytes`` (V,): the UTF-8 bytes
     each id spells (``losses.piece_bytes``), for the held-out bits per byte; None: not measured.
     """
 
     def __init__(self, family: str, kind: str, train, val, *, batch_size: int, seq_len: int,
-                 vocab_size: int, prefix_len: int | None = None, token_bytes=None):
+                 vocab_size: int, prefix_len: int | None = None, token_bytes=None, cuts=None, radius: int = 0):
         self.family, self.kind, self.train, self.val = family, kind, train, val
+        self.cuts, self.radius = cuts, radius  # Sora's training windows split there (snap_to_cuts)
         self.token_bytes = None if token_bytes is None else np.asarray(token_bytes, np.int64)
         self.B, self.T, self.V = batch_size, seq_len, vocab_size
         self.S = seq_len // 2 if prefix_len is None else prefix_len  # Sora's encoder length
@@ -205,7 +231,8 @@ class Batches:
         if self.kind == "text":
             if self.family == "gpt":
                 return next_token_batch(data, rng, self.B, self.T)
-            return prefix_continuation_batch(data, rng, self.B, self.S, self.T - self.S, self.V)
+            cuts = self.cuts if split == "train" else None
+            return prefix_continuation_batch(data, rng, self.B, self.S, self.T - self.S, self.V, cuts, self.radius)
         # enough random dialogues to fill every row: a fixed number of draws per batch
         return self._dialogues(data, rng.integers(0, len(data), size=self.B * self.per_row))
 

@@ -698,6 +698,40 @@ def test_a_copy_share_mixes_read_twice_lists_into_the_training_part_only(trained
     for bad in (1.0, -0.1):
         with pytest.raises(UserError, match="--copy-share must be at least 0 and below 1"):
             compare.check(compare.CompareConfig.quick_mode(copy_share=bad))
+    with pytest.raises(UserError, match="give --copy-share too"):
+        compare.check(compare.CompareConfig.quick_mode(split_at_cue=True))
     s = {"copy_share": 0.25, "quick": True, "pretrain_tokens": 10}
     assert "25% of the training tokens are read-twice lists" in report.budget_text(s)
     assert "read-twice" not in report.budget_text({**s, "copy_share": 0.0})
+    assert "split right after" in report.budget_text({**s, "split_at_cue": True})
+    assert "split right after" not in report.budget_text(s)
+
+
+def test_split_at_cue_splits_sora_s_list_windows_where_the_second_reading_starts(trained):
+    from minisora.datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES
+    from minisora.tokenizer import PAD_ID, Tokenizer
+
+    tok = Tokenizer.load(trained / "tok")
+    data = (SHIPPED_CORPUS, SHIPPED_DIALOGUES["train"], SHIPPED_DIALOGUES["test"], Path("/nonexistent"))
+    cc = compare.CompareConfig.quick_mode(copy_share=0.25, split_at_cue=True)
+    corpus = compare.prepare_corpus(*data, cc, tok=tok)
+    ids, cuts = corpus.train_ids, corpus.cuts
+    n_corpus = len(compare.prepare_corpus(*data, compare.CompareConfig.quick_mode(), tok=tok).train_ids)
+    assert cuts.min() > n_corpus and len(cuts) > 100
+    for c in cuts[:: max(1, len(cuts) // 40)]:  # the text before a cut ends with a list's cue ...
+        start = max(i for i in range(c) if ids[i] in set(tok.encode("\n\n")))  # the list's paragraph
+        before, after = tok.decode(ids[start:c].tolist()), tok.decode(ids[c : c + 60].tolist())
+        first = before.split("Remember: " if "Remember: " in before else "记住：")[-1]
+        first = first.split(". Again:" if "Again:" in before else "。再说一遍")[0]
+        assert before.endswith(("Again:", "再说一遍：")) or before.endswith("再说一遍"), before[-20:]
+        # ... and the text after it is the second reading: the same words again
+        assert (after.lstrip(" ：") ).startswith(first), (first, after)
+    sora = compare.text_batches(type("C", (), {"family": "sora", "vocab_size": tok.vocab_size}), corpus, cc)
+    gpt = compare.text_batches(type("C", (), {"family": "gpt", "vocab_size": tok.vocab_size}), corpus, cc)
+    assert gpt.cuts is None and sora.cuts is cuts
+    rng, at_cue = np.random.default_rng(0), 0
+    for _ in range(40):  # a quarter of the tokens are lists: about a quarter of the windows split at a cue
+        b = sora.sample(rng)
+        prefix = [tok.decode(row[row != PAD_ID].tolist()) for row in b["mlm_y"]]
+        at_cue += sum(p.endswith(("Again:", "再说一遍：", "再说一遍")) for p in prefix)
+    assert 0.18 < at_cue / (40 * cc.batch_size) < 0.32
