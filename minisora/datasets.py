@@ -60,11 +60,16 @@ READ_TWICE = {"en": ("Remember: {}. Again: {}.", ", "), "zh": ("记住：{}。�
 READ_TWICE_CUES = ("Again:", "再说一遍：")  # the words just before a list's second reading
 
 
-def second_readings(lists: str) -> list[int]:
-    """The UTF-8 byte offsets in ``lists`` (``read_twice_lists``'s text) right after each cue of
-    READ_TWICE_CUES: where each list's second reading starts."""
+def second_readings(lists: str) -> list[tuple[int, int]]:
+    """Where each list's second reading lies in ``lists`` (``read_twice_lists``'s text), as UTF-8
+    byte offsets [start, end): from right after its cue (READ_TWICE_CUES) to the end of its paragraph."""
+    data = lists.encode("utf-8")
     cue = "|".join(re.escape(c) for c in READ_TWICE_CUES).encode("utf-8")
-    return [m.end() for m in re.finditer(cue, lists.encode("utf-8"))]
+    out = []
+    for m in re.finditer(cue, data):
+        end = data.find(b"\n\n", m.end())
+        out.append((m.end(), len(data) if end < 0 else end))
+    return out
 
 
 def read_twice_lists(text: str, n_bytes: int, *, seed: int = 0, en_share: float = 0.4) -> str:

@@ -308,9 +308,9 @@ def _add_compare(sub) -> None:
                    help="share of pre-training tokens that are read-twice lists, a copying curriculum for both "
                         "models (default 0: the corpus alone); the held-out text stays the corpus's")
     p.add_argument("--split-at-cue", action="store_true",
-                   help="Sora's training windows that fall in the lists split right after \"Again:\", so its encoder "
-                        "reads the first reading and its decoder writes the second (ChatGPT predicts every position "
-                        "anyway); needs --copy-share")
+                   help="Sora's training windows that fall in the lists split right after \"Again:\": its encoder "
+                        "reads the first reading and its decoder writes the second, which is all such a window scores "
+                        "(ChatGPT predicts every position anyway); needs --copy-share")
     p.add_argument("--seeds", type=int, metavar="K", help="seeds 0..K-1 per model (default: the budget's, 2 or 3)")
     p.add_argument("--runs", nargs=2, metavar=("A", "B"),
                    help="measure two trained runs, one Sora and one ChatGPT (default: train them)")

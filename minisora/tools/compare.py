@@ -114,8 +114,9 @@ class CompareConfig:
     # copying curriculum mixed into the corpus's training part; the held-out text stays the corpus's
     copy_share: float = 0.0
     # Sora's pre-training windows that fall in the lists split right after "Again:" (encoder: the
-    # list up to there; decoder: its second reading), so its decoder can learn to copy from the
-    # encoder; ChatGPT predicts every position of its windows, these included (docs/compare/README.md)
+    # list up to there; decoder: its second reading, the only targets of such a window), so its
+    # decoder can learn to copy from the encoder; ChatGPT predicts every position of its windows,
+    # these included (docs/compare/README.md)
     split_at_cue: bool = False
     batch_size: int = 8
     seq_len: int = 256  # T: ChatGPT's window; Sora's prefix + continuation
@@ -284,7 +285,7 @@ class Corpus:
     train_pairs: list = dataclasses.field(default_factory=list)  # (question text, answer text) fine-tuned on
     facts: dict = dataclasses.field(default_factory=dict)  # the world's facts as the corpus states them
     recall: list = dataclasses.field(default_factory=list)  # recall items (probes.recall_items)
-    cuts: np.ndarray | None = None  # positions in train_ids where a list's second reading starts
+    second_readings: np.ndarray | None = None  # (K, 2) [start, end) in train_ids of each list's second reading
 
 
 def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: CompareConfig, tok=None) -> Corpus:
@@ -296,9 +297,9 @@ def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: Compar
                                                                                 vocab_size=cc.vocab_size)
     ids = np.asarray(tok.encode(text), np.int32)
     train_ids, val_ids = batching.split_held_out(ids)
-    cuts = None
+    spans = None
     if cc.copy_share > 0:
-        train_ids, cuts = with_lists(train_ids, text, tok, cc.copy_share)
+        train_ids, spans = with_lists(train_ids, text, tok, cc.copy_share)
     pairs = load_dialogues(dialogues_path)
     if test_path is not None:
         test = load_dialogues(test_path)
@@ -311,14 +312,15 @@ def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: Compar
     groups = groups[: cc.recall_groups] if cc.recall_groups else groups
     return Corpus(tok, train_ids, val_ids, dialogue_train, test, train_pairs=pairs,
                   facts=probes.corpus_facts(str(Path(corpus_path).resolve())), recall=probes.recall_items(groups),
-                  cuts=cuts)
+                  second_readings=spans)
 
 
 def with_lists(train_ids, text: str, tok, share: float) -> tuple[np.ndarray, np.ndarray]:
     """``train_ids`` followed by read-twice lists (``read_twice_lists`` of ``text``'s words) making
-    up ``share`` of the result's tokens, after a blank line -> (ids, cuts): ``cuts`` are the
-    positions in ids where each list's second reading starts: the last piece boundary at or before
-    the end of its cue ("：" and a word's first character can be one piece)."""
+    up ``share`` of the result's tokens, after a blank line -> (ids, spans): ``spans`` (K, 2) are
+    the [start, end) positions in ids of each list's second reading. It starts at the last piece
+    boundary at or before the end of its cue ("：" and a word's first character can be one piece)
+    and ends at the first boundary at or after the end of its paragraph."""
     want = round(len(train_ids) * share / (1 - share))
     n_bytes, lists = max(1, len(text.encode("utf-8")) * want // max(1, len(train_ids))), []
     while len(lists) < want:  # bytes per token differ between the corpus and the lists: top up
@@ -326,9 +328,11 @@ def with_lists(train_ids, text: str, tok, share: float) -> tuple[np.ndarray, np.
         lists = tok.encode(written)
         n_bytes = n_bytes * 3 // 2
     ends = np.cumsum(piece_bytes(tok)[np.asarray(lists[:want])])  # bytes spelled by lists[: i + 1]
-    cuts = np.searchsorted(ends, second_readings(written), side="right")  # pieces ending at or before
+    readings = np.asarray(second_readings(written), np.int64).reshape(-1, 2)
+    spans = np.stack([np.searchsorted(ends, readings[:, 0], side="right"),  # pieces ending at or before
+                      np.searchsorted(ends, readings[:, 1], side="left") + 1], axis=1)  # ... at or after
     head = np.asarray(train_ids.tolist() + tok.encode("\n\n"), np.int32)
-    return np.concatenate([head, np.asarray(lists[:want], np.int32)]), len(head) + cuts[cuts < want]
+    return np.concatenate([head, np.asarray(lists[:want], np.int32)]), len(head) + spans[spans[:, 1] <= want]
 
 
 @dataclass
@@ -413,13 +417,14 @@ def finetune_setup(config, corpus: Corpus, cc: CompareConfig, seed: int):
 
 
 def text_batches(config, corpus: Corpus, cc: CompareConfig) -> batching.Batches:
-    cuts, radius = None, 0
-    if config.family == "sora" and cc.split_at_cue and corpus.cuts is not None and len(corpus.cuts) > 1:
+    spans, radius = None, 0
+    readings = corpus.second_readings
+    if config.family == "sora" and cc.split_at_cue and readings is not None and len(readings) > 1:
         # every window whose boundary falls among the lists moves to the nearest second reading
-        cuts, radius = corpus.cuts, int(np.diff(corpus.cuts).max())
+        spans, radius = readings, int(np.diff(readings[:, 0]).max())
     return batching.Batches(config.family, "text", corpus.train_ids, corpus.val_ids, batch_size=cc.batch_size,
                             seq_len=cc.seq_len, vocab_size=config.vocab_size, prefix_len=cc.prefix_len,
-                            token_bytes=piece_bytes(corpus.tok), cuts=cuts, radius=radius)
+                            token_bytes=piece_bytes(corpus.tok), spans=spans, radius=radius)
 
 
 # --- the measurements of one model ---------------------------------------------------------------

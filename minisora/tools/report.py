@@ -524,8 +524,9 @@ def copy_phrase(s: dict) -> str:
 
 SPLIT_AT_CUE = (" Sora's training windows that fall in the lists are split right after the cue \"Again:\" / "
                 "\"再说一遍：\": its encoder reads the list up to there and its decoder writes the second reading, "
-                "so that copying is a skill its decoder can learn (ChatGPT predicts every position of its windows, "
-                "these included); a window elsewhere is split where it was drawn (`--split-at-cue`).")
+                "the only tokens such a window scores, so that copying is a skill its decoder can learn (ChatGPT "
+                "predicts every position of its windows, these included); a window elsewhere is split where it "
+                "was drawn and scores its whole continuation (`--split-at-cue`).")
 
 
 def _budget_text(s: dict) -> str:

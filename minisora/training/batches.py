@@ -98,32 +98,48 @@ def next_token_batch(ids, rng, batch_size: int, seq_len: int) -> dict:
     return {"x": w[:, :-1], "y": w[:, 1:], "w": np.ones((batch_size, seq_len), np.int32)}
 
 
-def snap_to_cuts(starts, cuts, prefix_len: int, radius: int, n_ids: int, length: int):
-    """Window starts moved so that the prefix/continuation boundary (start + S) lies on the nearest
-    of the sorted positions ``cuts``, for the windows whose boundary is within ``radius`` of one;
-    the others are kept. A start is clipped to the ids (a cut too near either end stays short of it)."""
-    cuts = np.asarray(cuts, np.int64)
-    if not len(cuts):
-        return starts
-    b = starts + prefix_len
-    j = np.clip(np.searchsorted(cuts, b), 1, len(cuts) - 1) if len(cuts) > 1 else np.zeros_like(b)
-    left, right = cuts[np.maximum(j - 1, 0)], cuts[j]
-    nearest = np.where(np.abs(b - left) <= np.abs(right - b), left, right)
-    moved = np.clip(nearest - prefix_len, 0, n_ids - length)
-    return np.where(np.abs(nearest - b) <= radius, moved, starts)
+def snap_to_spans(starts, spans, prefix_len: int, radius: int, n_ids: int, length: int):
+    """Window starts moved so that the prefix/continuation boundary (start + S) lies on the start of
+    the nearest of the sorted ``spans`` (K, 2) [start, end), for the windows whose boundary is within
+    ``radius`` of one -> (starts, span index per window, −1 where not moved). A moved start is clipped
+    to the ids (a span too near either end is not reached: that window counts as not moved)."""
+    spans = np.asarray(spans, np.int64).reshape(-1, 2)
+    if not len(spans):
+        return starts, np.full(len(starts), -1)
+    cuts, b = spans[:, 0], starts + prefix_len
+    j = np.clip(np.searchsorted(cuts, b), 1, max(1, len(cuts) - 1))
+    left, right = np.minimum(j - 1, len(cuts) - 1), np.minimum(j, len(cuts) - 1)
+    k = np.where(np.abs(b - cuts[left]) <= np.abs(cuts[right] - b), left, right)  # the nearest span
+    moved = np.clip(cuts[k] - prefix_len, 0, n_ids - length)
+    near = (np.abs(cuts[k] - b) <= radius) & (moved + prefix_len == cuts[k])
+    return np.where(near, moved, starts), np.where(near, k, -1)
 
 
 def prefix_continuation_batch(ids, rng, batch_size: int, prefix_len: int, cont_len: int, vocab_size: int,
-                              cuts=None, radius: int = 0) -> dict:
+                              spans=None, radius: int = 0) -> dict:
     """Sora: BERT-masked prefix (B, S) for the encoder, continuation (B, T) for the decoder.
 
-    ``cuts`` (sorted positions in ``ids``) and ``radius``: a window whose boundary lies within
-    ``radius`` tokens of a cut is moved to split there (``snap_to_cuts``); None: every window as drawn."""
+    ``spans`` (K, 2) sorted [start, end) positions in ``ids`` and ``radius``: a window whose
+    boundary lies within ``radius`` tokens of a span's start is moved to split there
+    (``snap_to_spans``), and only the span's own tokens are its decoder's targets (w = 0 after
+    ``end``): the decoder writes that span from what the encoder read before it. None: every window
+    as drawn, every continuation token a target."""
     S, T = prefix_len, cont_len
-    if cuts is None:
+    w_out = np.ones((batch_size, T), np.int32)
+    if spans is None:
         w = _windows(ids, rng, batch_size, S + T)  # (B, S+T)
     else:
-        w = _windows(ids, rng, batch_size, S + T, snap=lambda st: snap_to_cuts(st, cuts, S, radius, len(ids), S + T))
+        spans = np.asarray(spans, np.int64).reshape(-1, 2)
+        moved = {}
+
+        def snap(starts):
+            starts, moved["k"] = snap_to_spans(starts, spans, S, radius, len(ids), S + T)
+            return starts
+
+        w = _windows(ids, rng, batch_size, S + T, snap=snap)
+        k = moved["k"]
+        room = np.where(k >= 0, spans[np.maximum(k, 0), 1] - spans[np.maximum(k, 0), 0], T)  # targets kept
+        w_out = (np.arange(T)[None, :] < room[:, None]).astype(np.int32)
     tail = rng.integers(1, S + 1, size=batch_size)
     n_real = np.where(rng.random(batch_size) < WHOLE_PREFIX, S, tail)  # the prefix tail each row keeps
     src_mask = (np.arange(S)[None, :] >= S - n_real[:, None]).astype(np.int32)  # left-padded
@@ -133,7 +149,7 @@ def prefix_continuation_batch(ids, rng, batch_size: int, prefix_len: int, cont_l
     dec_in = np.concatenate([np.full((batch_size, 1), BOS_ID, np.int32), y[:, :-1]], axis=1)
     return {
         "src": src_tilde, "src_mask": src_mask, "mlm_y": src, "mlm_w": chosen,
-        "dec_in": dec_in, "y": y, "w": np.ones((batch_size, T), np.int32),
+        "dec_in": dec_in, "y": y, "w": w_out,
     }
 
 
@@ -209,15 +225,16 @@ class Batches:
     ``kind`` is ``"text"`` (pre-training on token ids) or ``"dialogue"`` (fine-tuning on
     (question ids, answer ids) pairs); ``family`` is ``"gpt"`` or ``"sora"``. ``seq_len`` is
     the number of tokens a row trains on: ChatGPT's window; for Sora, encoder prefix
-    (``prefix_len``, default half) + decoder continuation, split at one of ``cuts`` (positions in
-    ``train``) where one lies within ``radius`` tokens (``snap_to_cuts``; None: where drawn). ``token_bytes`` (V,): the UTF-8 bytes
+    (``prefix_len``, default half) + decoder continuation, split at the start of one of ``spans``
+    ([start, end) in ``train``) where one lies within ``radius`` tokens, the span alone its decoder's
+    targets (``snap_to_spans``; None: split where drawn). ``token_bytes`` (V,): the UTF-8 bytes
     each id spells (``losses.piece_bytes``), for the held-out bits per byte; None: not measured.
     """
 
     def __init__(self, family: str, kind: str, train, val, *, batch_size: int, seq_len: int,
-                 vocab_size: int, prefix_len: int | None = None, token_bytes=None, cuts=None, radius: int = 0):
+                 vocab_size: int, prefix_len: int | None = None, token_bytes=None, spans=None, radius: int = 0):
         self.family, self.kind, self.train, self.val = family, kind, train, val
-        self.cuts, self.radius = cuts, radius  # Sora's training windows split there (snap_to_cuts)
+        self.spans, self.radius = spans, radius  # Sora's training windows split there (snap_to_spans)
         self.token_bytes = None if token_bytes is None else np.asarray(token_bytes, np.int64)
         self.B, self.T, self.V = batch_size, seq_len, vocab_size
         self.S = seq_len // 2 if prefix_len is None else prefix_len  # Sora's encoder length
@@ -231,8 +248,8 @@ class Batches:
         if self.kind == "text":
             if self.family == "gpt":
                 return next_token_batch(data, rng, self.B, self.T)
-            cuts = self.cuts if split == "train" else None
-            return prefix_continuation_batch(data, rng, self.B, self.S, self.T - self.S, self.V, cuts, self.radius)
+            spans = self.spans if split == "train" else None
+            return prefix_continuation_batch(data, rng, self.B, self.S, self.T - self.S, self.V, spans, self.radius)
         # enough random dialogues to fill every row: a fixed number of draws per batch
         return self._dialogues(data, rng.integers(0, len(data), size=self.B * self.per_row))
 

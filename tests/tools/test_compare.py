@@ -707,7 +707,7 @@ def test_a_copy_share_mixes_read_twice_lists_into_the_training_part_only(trained
     assert "split right after" not in report.budget_text(s)
 
 
-def test_split_at_cue_splits_sora_s_list_windows_where_the_second_reading_starts(trained):
+def test_split_at_cue_gives_sora_s_list_windows_the_second_reading_to_write(trained):
     from minisora.datasets import SHIPPED_CORPUS, SHIPPED_DIALOGUES
     from minisora.tokenizer import PAD_ID, Tokenizer
 
@@ -715,23 +715,26 @@ def test_split_at_cue_splits_sora_s_list_windows_where_the_second_reading_starts
     data = (SHIPPED_CORPUS, SHIPPED_DIALOGUES["train"], SHIPPED_DIALOGUES["test"], Path("/nonexistent"))
     cc = compare.CompareConfig.quick_mode(copy_share=0.25, split_at_cue=True)
     corpus = compare.prepare_corpus(*data, cc, tok=tok)
-    ids, cuts = corpus.train_ids, corpus.cuts
+    ids, spans = corpus.train_ids, corpus.second_readings
     n_corpus = len(compare.prepare_corpus(*data, compare.CompareConfig.quick_mode(), tok=tok).train_ids)
-    assert cuts.min() > n_corpus and len(cuts) > 100
-    for c in cuts[:: max(1, len(cuts) // 40)]:  # the text before a cut ends with a list's cue ...
-        start = max(i for i in range(c) if ids[i] in set(tok.encode("\n\n")))  # the list's paragraph
-        before, after = tok.decode(ids[start:c].tolist()), tok.decode(ids[c : c + 60].tolist())
-        first = before.split("Remember: " if "Remember: " in before else "记住：")[-1]
-        first = first.split(". Again:" if "Again:" in before else "。再说一遍")[0]
-        assert before.endswith(("Again:", "再说一遍：")) or before.endswith("再说一遍"), before[-20:]
-        # ... and the text after it is the second reading: the same words again
-        assert (after.lstrip(" ：") ).startswith(first), (first, after)
+    assert spans.min() > n_corpus and len(spans) > 100
+    for a, b in spans[:: max(1, len(spans) // 40)]:
+        para = ids[:a].tolist()
+        para = para[max(i for i in range(a) if para[i : i + 2] == tok.encode("\n\n")) + 2 :]  # the list so far
+        before, reading = tok.decode(para), tok.decode(ids[a:b].tolist())
+        assert before.endswith(("Again:", "再说一遍：", "再说一遍")), before  # the text before ends with the cue
+        first = before.split("Remember: ")[-1].split(". Again:")[0] if "Again:" in before else \
+            before.split("记住：")[-1].split("。再说一遍")[0]
+        assert reading.lstrip(" ：").rstrip(".。") == first  # the span is the first reading again
+        assert tok.decode(ids[b : b + 1].tolist()).startswith("\n")  # and ends with its paragraph
     sora = compare.text_batches(type("C", (), {"family": "sora", "vocab_size": tok.vocab_size}), corpus, cc)
     gpt = compare.text_batches(type("C", (), {"family": "gpt", "vocab_size": tok.vocab_size}), corpus, cc)
-    assert gpt.cuts is None and sora.cuts is cuts
+    assert gpt.spans is None and sora.spans is spans
     rng, at_cue = np.random.default_rng(0), 0
     for _ in range(40):  # a quarter of the tokens are lists: about a quarter of the windows split at a cue
         b = sora.sample(rng)
-        prefix = [tok.decode(row[row != PAD_ID].tolist()) for row in b["mlm_y"]]
-        at_cue += sum(p.endswith(("Again:", "再说一遍：", "再说一遍")) for p in prefix)
+        for src, y, w in zip(b["mlm_y"], b["y"], b["w"]):
+            if tok.decode(src[src != PAD_ID].tolist()).endswith(("Again:", "再说一遍：", "再说一遍")):
+                at_cue += 1
+                assert "\n" not in tok.decode(y[w == 1].tolist())  # it scores its second reading only
     assert 0.18 < at_cue / (40 * cc.batch_size) < 0.32

@@ -81,23 +81,29 @@ def test_prefix_continuation_batch():
     np.testing.assert_array_equal(step(b["mlm_y"][:, -1]), b["y"][:, 0])
 
 
-def test_sora_windows_near_a_cut_split_there_and_the_others_stay_as_drawn():
-    S, T, cuts, radius = 6, 5, np.array([300, 340, 400]), 25
+def test_sora_windows_near_a_span_split_at_its_start_and_score_it_alone():
+    S, T, radius = 6, 5, 25
+    spans = np.array([[300, 303], [340, 350], [400, 402]])
     ids = np.arange(1000, dtype=np.int32)  # a window's ids are its positions
-    b = data.prefix_continuation_batch(ids, data.make_rng(2), 4000, S, T, V, cuts=cuts, radius=radius)
+    b = data.prefix_continuation_batch(ids, data.make_rng(2), 4000, S, T, V, spans=spans, radius=radius)
     plain = data.prefix_continuation_batch(ids, data.make_rng(2), 4000, S, T, V)
     boundary, drawn = b["y"][:, 0], plain["y"][:, 0]  # the first decoder target's position
-    near = np.abs(drawn[:, None] - cuts[None, :]).min(axis=1) <= radius
-    nearest = cuts[np.abs(drawn[:, None] - cuts[None, :]).argmin(axis=1)]
+    gap = np.abs(drawn[:, None] - spans[None, :, 0])
+    near, k = gap.min(axis=1) <= radius, gap.argmin(axis=1)  # the nearest span
     assert near.sum() > 100 and (~near).sum() > 100
-    np.testing.assert_array_equal(boundary[near], nearest[near])  # moved to the nearest cut
+    np.testing.assert_array_equal(boundary[near], spans[k[near], 0])  # moved to the nearest span's start
     np.testing.assert_array_equal(boundary[~near], drawn[~near])  # the others as drawn
+    # a moved window scores its span's tokens only; the others their whole continuation
+    ends = np.where(near, spans[k, 1], np.iinfo(np.int32).max)
+    np.testing.assert_array_equal(b["w"], (b["y"] < ends[:, None]).astype(np.int32))
+    assert set(b["w"][near].sum(axis=1).tolist()) == {3, 5, 2} and np.all(plain["w"] == 1)
     # a moved window is still one stretch of the corpus: prefix then continuation
     np.testing.assert_array_equal(b["mlm_y"][:, -1] + 1, b["y"][:, 0])
     np.testing.assert_array_equal(b["y"][:, -1] - b["y"][:, 0], np.full(4000, T - 1))
-    # a cut too near the start cannot be reached: the window starts at 0 instead
-    early = data.snap_to_cuts(np.array([0, 1, 3]), np.array([2]), S, 10, len(ids), S + T)
-    np.testing.assert_array_equal(early, [0, 0, 0])
+    # a span too near the start cannot be reached: the window stays as drawn
+    starts, which = data.snap_to_spans(np.array([0, 1, 30]), np.array([[2, 4]]), S, 10, len(ids), S + T)
+    np.testing.assert_array_equal(starts, [0, 1, 30])
+    np.testing.assert_array_equal(which, [-1, -1, -1])
 
 
 def test_sora_prefix_lengths_train_every_encoder_position():
