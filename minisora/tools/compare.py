@@ -68,7 +68,7 @@ from ..config import ModelConfig, TrainConfig, config_from_preset
 from ..datasets import load_dialogues, read_text, read_twice_lists, second_readings
 from ..errors import UserError
 from ..inference.run import load
-from ..tokenizer import Tokenizer, train_tokenizer
+from ..tokenizer import Tokenizer, pad_rows, train_tokenizer
 from ..training import batches as batching
 from ..training import checkpoint, log, rundir
 from ..training.jobs import sha256
@@ -286,6 +286,7 @@ class Corpus:
     facts: dict = dataclasses.field(default_factory=dict)  # the world's facts as the corpus states them
     recall: list = dataclasses.field(default_factory=list)  # recall items (probes.recall_items)
     second_readings: np.ndarray | None = None  # (K, 2) [start, end) in train_ids of each list's second reading
+    copy_rows: dict | None = None  # the copy probe's held-out lists (``copy_rows``), with a copy share only
 
 
 def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: CompareConfig, tok=None) -> Corpus:
@@ -312,7 +313,43 @@ def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: Compar
     groups = groups[: cc.recall_groups] if cc.recall_groups else groups
     return Corpus(tok, train_ids, val_ids, dialogue_train, test, train_pairs=pairs,
                   facts=probes.corpus_facts(str(Path(corpus_path).resolve())), recall=probes.recall_items(groups),
-                  second_readings=spans)
+                  second_readings=spans,
+                  copy_rows=copy_rows(text, tok, cc.max_prompt(COPY_TOKENS)) if cc.copy_share > 0 else None)
+
+
+# The copy probe: held-out read-twice lists (training's are seed 0), scored on the first tokens of
+# their second reading
+COPY_SEED, COPY_LISTS, COPY_TOKENS = 1, 200, 6
+
+
+def copy_rows(text: str, tok, max_prompt: int) -> dict:
+    """Per language, ``COPY_LISTS`` held-out read-twice lists as two ContextSets of the same
+    continuations (the first ``COPY_TOKENS`` tokens of each second reading): ``own``, after the
+    list's own "Remember: … Again:" (its last ``max_prompt`` tokens), and ``another``, after the
+    next list's. A model that copies scores ``own`` far below ``another``."""
+    lists = read_twice_lists(text, 600 * COPY_LISTS, seed=COPY_SEED).split("\n\n")  # ≥ COPY_LISTS of each
+    token_bytes, pairs = piece_bytes(tok), {}
+    for written in lists:
+        ids = tok.encode(written)
+        cut = int(np.searchsorted(np.cumsum(token_bytes[np.asarray(ids)]), second_readings(written)[0][0],
+                                  side="right"))
+        if len(ids) - cut >= COPY_TOKENS:
+            lang = "en" if written.startswith("Remember") else "zh"
+            pairs.setdefault(lang, []).append((ids[max(0, cut - max_prompt) : cut], ids[cut : cut + COPY_TOKENS]))
+    rows = {}
+    for lang, got in sorted(pairs.items()):
+        got = got[:COPY_LISTS]
+        P, cont = max(len(p) for p, _ in got), np.asarray([c for _, c in got], np.int32)
+        own = ContextSet([P], *pad_rows([p for p, _ in got], P, left=True), cont)
+        other = ContextSet([P], *pad_rows([got[(i + 1) % len(got)][0] for i in range(len(got))], P, left=True), cont)
+        rows[lang] = {"own": own, "another": other}
+    return rows
+
+
+def measure_copy(model, rows: dict) -> dict:
+    """The copy probe's losses (nats/token): {lang: {"own", "another", "n"}}."""
+    return {"copy": {lang: {"own": r["own"].losses(model)[0], "another": r["another"].losses(model)[0],
+                            "n": len(r["own"].cont)} for lang, r in rows.items()}}
 
 
 def with_lists(train_ids, text: str, tok, share: float) -> tuple[np.ndarray, np.ndarray]:
@@ -584,6 +621,10 @@ class Job:
         # its own stage (and file): added after the first published run, whose measure.json it completes
         context = self.stage(pre_dir, "context", f"{m} seed {seed}: context curves", STAGE_STEPS["context"],
                              lambda: measure_context(pretrained(), self.probe))
+        if self.corpus.copy_rows:  # with a copy share: does the model copy a held-out list?
+            copy = self.stage(pre_dir, "copy", f"{m} seed {seed}: copying held-out lists", 0,
+                              lambda: measure_copy(pretrained(), self.corpus.copy_rows))
+            context = {**context, **copy, "wall_s": context["wall_s"] + copy["wall_s"]}
         fine = self.stage(chat_dir, "finetune", f"{m} seed {seed}: fine-tuning", ftcfg.steps,
                           lambda: self.finetune(pretrained(), batches, ftcfg, (pre_dir, pre["steps"]), chat_dir, held),
                           counts_itself=True)
@@ -926,7 +967,8 @@ def _reuse_runs(run_dirs, corpus_path, dialogues_path, out: Path, cc: CompareCon
 def _measure_run(pre, run, corpus: Corpus, cc: CompareConfig, probe: Probes) -> dict:
     model, t = pre.model, pre.train_config or {}
     seed = t.get("seed", 0)
-    record = {**measure_pretrained(model, corpus, cc, seed, probe), **measure_context(model, probe)}
+    record = {**measure_pretrained(model, corpus, cc, seed, probe), **measure_context(model, probe),
+              **(measure_copy(model, corpus.copy_rows) if corpus.copy_rows else {})}
     point = eval_point(model, corpus, cc, probe, seed, pre.step)
     tokens = pre.step * t.get("batch_size", 0) * t.get("seq_len", 0)
     record["lm"] = lm_record([tokens], [point["loss"]], probe.lm_rows, corpus.tok)

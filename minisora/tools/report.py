@@ -43,6 +43,7 @@ from .probes import compute_to_quality, equal_loss_point
 
 MODELS = ("sora", "gpt")
 LABEL = {"sora": "Sora (encoder → LSTM)", "gpt": "ChatGPT (causal decoder)"}
+LANGUAGE = {"en": "English", "zh": "Chinese"}
 COLOR = {"sora": "tab:orange", "gpt": "tab:blue"}
 SIGMAS, REL_FLOOR = 2.0, 0.05
 
@@ -664,6 +665,22 @@ def write_report(results: dict, out_dir) -> Path:
             f"{_name(m)} {'yes' if u[0] else 'no'} ({fmt(u[1], u[2])} vs {u[3]:.3f})" for m, u in uses.items()) + ".",
         f"![context]({figure_context(results, out / 'context.png')})",
     ]
+    if _has(results, "copy"):
+        langs = sorted(per["gpt"][0]["copy"])
+        n = {lang: per["gpt"][0]["copy"][lang]["n"] for lang in langs}
+        copy = [(f"{LANGUAGE.get(lang, lang)} ({n[lang]} lists): {what}", ("copy", lang, key))
+                for lang in langs for key, what in (("own", "after its own first reading"),
+                                                    ("another", "after another list's"))]
+        parts += [
+            "### Copying a held-out list: the curriculum's own skill",
+            ("*Method.* Read-twice lists like the training's but drawn with another seed "
+             "(`compare.copy_rows`): the prompt is a list's \"Remember: … Again:\" (its first reading), the "
+             "scored continuation the first 6 tokens of its second reading, teacher-forced (nats/token). The same "
+             "continuations after *another* list's prompt say what a model predicts without copying (the words "
+             "are the corpus's, so a model that has learned them scores below the vocabulary's entropy even "
+             "then). A model that copies scores its own list far below another's."),
+            _table(header, _metric_rows(results, copy)),
+        ]
     if _has(results, "context_across"):
         xa = per["gpt"][0]["context_across"]["prompt_len"]
         across = [(f"prompt of {int(p)} tokens", ("context_across", "loss", i)) for i, p in enumerate(xa)]

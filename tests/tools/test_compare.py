@@ -738,3 +738,39 @@ def test_split_at_cue_gives_sora_s_list_windows_the_second_reading_to_write(trai
                 at_cue += 1
                 assert "\n" not in tok.decode(y[w == 1].tolist())  # it scores its second reading only
     assert 0.18 < at_cue / (40 * cc.batch_size) < 0.32
+
+
+def test_copy_rows_pair_each_second_reading_with_its_own_list_and_with_another(trained):
+    from minisora.datasets import SHIPPED_CORPUS, read_text
+    from minisora.tokenizer import PAD_ID, Tokenizer
+
+    tok = Tokenizer.load(trained / "tok")
+    rows = compare.copy_rows(read_text(SHIPPED_CORPUS), tok, max_prompt=128)
+    assert set(rows) == {"en", "zh"}
+    for lang, r in rows.items():
+        own, other = r["own"], r["another"]
+        assert len(own.cont) == compare.COPY_LISTS and own.cont.shape[1] == compare.COPY_TOKENS
+        np.testing.assert_array_equal(own.cont, other.cont)  # the same continuations ...
+        for i in (0, 7, 50):
+            prompt = tok.decode(own.prompt[i][own.mask[i] == 1].tolist())
+            assert prompt.startswith(("Remember: ", "记住：")) and prompt.endswith(("Again:", "再说一遍：", "再说一遍"))
+            first = prompt.split("Again:")[0] if lang == "en" else prompt.split("再说一遍")[0]
+            assert tok.decode(own.cont[i].tolist()).lstrip(" ：")[:4] in first  # ... which the own prompt reads
+            # ... and after the next list's prompt
+            np.testing.assert_array_equal(other.prompt[i], own.prompt[(i + 1) % len(own.prompt)])
+        assert np.all(own.prompt[own.mask == 0] == PAD_ID)
+    short = compare.copy_rows(read_text(SHIPPED_CORPUS), tok, max_prompt=8)  # a short trained window: the ends
+    assert short["en"]["own"].prompt.shape[1] == 8
+    assert tok.decode(short["en"]["own"].prompt[0].tolist()).endswith("Again:")
+
+
+def test_report_shows_the_copy_probe_when_there_is_one(tmp_path):
+    results = _fake_results()
+    for m, runs in results["per_seed"].items():
+        for r in runs:
+            r["copy"] = {lang: {"own": 0.5 if m == "gpt" else 3.9, "another": 4.0, "n": 200} for lang in ("en", "zh")}
+    text = report.write_report(results, tmp_path).read_text(encoding="utf-8")
+    assert "### Copying a held-out list" in text
+    (row,) = [ln for ln in text.splitlines() if ln.startswith("| Chinese (200 lists): after its own first reading")]
+    assert "3.900" in row and "0.500" in row
+    assert "### Copying" not in report.write_report(_fake_results(), tmp_path / "b").read_text(encoding="utf-8")
