@@ -89,6 +89,7 @@ from .report import write_report
 
 MATCH_TOLERANCE = 0.10  # |P_Sora − P_ChatGPT| / P_ChatGPT
 FLAT_WINDOW, FLAT_IMPROVEMENT, FLAT_MIN_EVALS = 0.2, 0.01, 5  # the full budget's stopping rule (``flattened``)
+FLAT_MIN_RECENT = 3  # ... whose recent window holds at least this many evaluations
 COOL_SHARE = 0.2  # after the stable phase: a cool-down of this share of its steps (``cooldown_config``)
 SETTINGS_FILE, EVALS_FILE = "settings.json", "evals.jsonl"
 STAGES = ("pretrain", "measure", "context", "finetune", "dialogue")
@@ -199,7 +200,7 @@ BUDGETS = {
 
 
 def flattened(curve, *, window: float = FLAT_WINDOW, improvement: float = FLAT_IMPROVEMENT,
-              min_evals: int = FLAT_MIN_EVALS) -> bool:
+              min_evals: int = FLAT_MIN_EVALS, min_recent: int = FLAT_MIN_RECENT) -> bool:
     r"""Has the held-out loss of ``curve`` = [(step, loss), …] (in step order) flattened?
 
     With s the newest step,  recent = min{L_k : s_k > (1 − w)·s},  before = min{L_k : s_k ≤ (1 − w)·s}:
@@ -207,12 +208,13 @@ def flattened(curve, *, window: float = FLAT_WINDOW, improvement: float = FLAT_I
         flattened  ⇔  before − recent < ε · before          (w = 20 %, ε = 1 %)
 
     the best loss of the last 20 % of the steps improved on the best before them by less than 1 %
-    (a loss that rises again, over-fitting, counts as flat). Never before ``min_evals``
-    evaluations precede the window: early on a few points say little.
+    (a loss that rises again, over-fitting, counts as flat). The recent window holds at least
+    ``min_recent`` evaluations (early on, 20 % of the steps are one or two, and one lucky or unlucky
+    evaluation would decide), and ``min_evals`` evaluations must precede it.
     """
     s = curve[-1][0]
-    before = [loss for step, loss in curve if step <= (1 - window) * s]
-    recent = [loss for step, loss in curve if step > (1 - window) * s]
+    k = min(sum(step <= (1 - window) * s for step, _ in curve), len(curve) - min_recent)
+    before, recent = [loss for _, loss in curve[: max(k, 0)]], [loss for _, loss in curve[max(k, 0) :]]
     if len(before) < min_evals or not recent:
         return False
     return min(before) - min(recent) < improvement * min(before)
@@ -885,7 +887,7 @@ def _setup(cc, corpus_path, dialogues_path, test_path, corpus, configs, per_seed
         "pretrain_tokens": tcfg.steps * tcfg.batch_size * tcfg.seq_len, "until_flat": cc.until_flat,
         **({"cool_share": COOL_SHARE} if cc.until_flat else {}),
         "eval_every": tcfg.eval_every, "flat_rule": {"window": FLAT_WINDOW, "improvement": FLAT_IMPROVEMENT,
-                                                     "min_evals": FLAT_MIN_EVALS},
+                                                     "min_evals": FLAT_MIN_EVALS, "min_recent": FLAT_MIN_RECENT},
         "finetune_tokens": per_seed["gpt"][0]["finetune_tokens"],
         "finetune_steps": {m: finetune_setup(c, corpus, cc, 0)[1].steps for m, c in configs.items()},
         "finetune_lr": cc.finetune_lr, "copy_share": cc.copy_share, "split_at_cue": cc.split_at_cue,

@@ -537,10 +537,12 @@ def _budget_text(s: dict) -> str:
         return (f"**Budget: {s.get('budget', 'custom')}**: {s['pretrain_tokens']:,} pre-training tokens per model, "
                 "no early stop.")
     rule = s["flat_rule"]
+    guard = (f"the last {rule['min_recent']} evaluations at least, after at least {rule['min_evals']} before them"
+             if "min_recent" in rule else f"after at least {rule['min_evals']} evaluations")
     return (f"**Budget: {s.get('budget', 'full')}.** Each model is pre-trained until its held-out loss has "
             f"flattened: evaluated every {s['eval_every']} steps, it stops at the first evaluation where the best "
             f"loss of the last {rule['window']:.0%} of the steps improved on the best loss before them by less than "
-            f"{rule['improvement']:.0%} (after at least {rule['min_evals']} evaluations), or at the cap of "
+            f"{rule['improvement']:.0%} ({guard}), or at the cap of "
             f"{s['pretrain_tokens']:,} tokens" + (
                 f", all at the peak step size; then it cools down for {s['cool_share']:.0%} more steps, the step size "
                 "falling to a tenth along a cosine (warm-up, stable, decay), so both models end annealed wherever "

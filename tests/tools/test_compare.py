@@ -149,19 +149,23 @@ def test_decode_state_bytes_grow_for_chatgpt_only():
 
 
 def test_flattened_on_a_hand_made_curve():
-    losses = [6.0, 5.0, 4.5, 4.2, 4.0, 3.9, 3.85, 3.82, 3.81, 3.805]
+    losses = [6.0, 5.0, 4.5, 4.2, 4.0, 3.9, 3.85, 3.82, 3.81, 3.805, 3.803]
     curve = [(100 * (k + 1), loss) for k, loss in enumerate(losses)]
-    # step 800: best of (640, 800] = 3.82, best up to 640 = 3.9: 2.1 % better, still learning;
-    # step 900: 3.81 against 3.85 (up to 720): 1.04 %; step 1000: 3.805 against 3.82 (up to 800): 0.39 %, flat
-    assert [compare.flattened(curve[: k + 1]) for k in range(len(curve))] == [False] * 9 + [True]
+    # the last 20 % of the steps, or the last 3 evaluations where that is fewer:
+    # step 900: best of 700…900 = 3.81, best before = 3.9: 2.3 % better, still learning;
+    # step 1000: 3.805 against 3.85 (up to 700): 1.2 % (the last 20 %, 900 and 1000 alone, would say
+    # 0.39 % against 3.82: flat on two evaluations); step 1100: (880, 1100] = 900…1100, 3.803 against
+    # 3.82: 0.45 %, flat
+    assert [compare.flattened(curve[: k + 1]) for k in range(len(curve))] == [False] * 10 + [True]
+    assert compare.flattened(curve[:10], min_recent=1)  # the rule before the 3-evaluation window
 
 
 def test_flattened_counts_a_rising_loss_and_waits_for_enough_evaluations():
     losses = [6.0, 5.0, 4.4, 4.1, 4.0, 4.02, 4.05, 4.1, 4.2, 4.3]  # over-fits after step 500
     curve = [(100 * (k + 1), loss) for k, loss in enumerate(losses)]
-    # step 600: only 4 evaluations before its last 20 % (≤ 480): too early; step 700: 5 before, none of
-    # the last 20 % (600, 700) beats their best 4.0 by 1 %: flat
-    assert [compare.flattened(curve[: k + 1]) for k in range(len(curve))] == [False] * 6 + [True] * 4
+    # step 700: the window is the last 3 evaluations (500…700), only 4 before it: too early; step 800:
+    # 5 before (≤ 500), none of 600…800 beats their best 4.0 by 1 %: flat
+    assert [compare.flattened(curve[: k + 1]) for k in range(len(curve))] == [False] * 7 + [True] * 3
     assert not compare.flattened([(1, 3.0), (2, 3.0), (3, 3.0)])  # flat, but three points say little
 
 
@@ -769,7 +773,9 @@ def test_report_shows_the_copy_probe_when_there_is_one(tmp_path):
     for m, runs in results["per_seed"].items():
         for r in runs:
             r["copy"] = {lang: {"own": 0.5 if m == "gpt" else 3.9, "another": 4.0, "n": 200} for lang in ("en", "zh")}
+    results["setup"]["flat_rule"]["min_recent"] = 3
     text = report.write_report(results, tmp_path).read_text(encoding="utf-8")
+    assert "(the last 3 evaluations at least, after at least 5 before them)" in text
     assert "### Copying a held-out list" in text
     (row,) = [ln for ln in text.splitlines() if ln.startswith("| Chinese (200 lists): after its own first reading")]
     assert "3.900" in row and "0.500" in row
