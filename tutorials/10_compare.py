@@ -263,13 +263,17 @@ for name in ("lm.png", "context.png", "recall.png", "compute.png"):
 #   by step 3,000; a quarter: just starting at the full budget's last step), and Sora did not learn
 #   it even on such lists alone (the scratch runs in `docs/compare/README.md`). Without copying,
 #   what lies far back cannot help. With `--copy-share 0.5` (half of both models' pre-training
-#   text such lists; one seed, [docs/compare/copy/report.md](../docs/compare/copy/report.md))
-#   ChatGPT learns to copy, and its curve inside a paragraph falls 0.137 nats from 8 to 48 tokens;
-#   Sora's still does not (0.018), so the claim stays not measurable by the rule.
+#   text such lists) ChatGPT learns to copy, and its curve inside a paragraph falls 0.137 nats from
+#   8 to 48 tokens; Sora learns it only when its windows among the lists are split where the second
+#   reading starts (`--split-at-cue`: a causal decoder trains on every split, Sora's decoder only on
+#   its window's one). Then its curve falls too, 0.046 nats, and the claim can be judged: ChatGPT
+#   uses its context three times as much (one seed,
+#   [docs/compare/copy/report.md](../docs/compare/copy/report.md)).
 # - **Recall.** ChatGPT names the person right after the fact a little more often than chance (0.30
 #   against 0.25; 0.34 would count), Sora at chance (0.26). Not measurable either. With the lists,
 #   ChatGPT's recall is 0.61 right after the fact and falls with distance (0.31 eight sentences
-#   later); Sora's stays at chance.
+#   later); Sora's is 0.31 right after the fact (not above chance by the probe's test) and at chance
+#   farther back, even when it copies lists.
 # - **Compute.** Measured as the claim says it: ChatGPT reaches Sora's best held-out loss after
 #   14.5 TFLOPs, Sora after 22.4, although ChatGPT spends 1.5× Sora's FLOPs per token. "ChatGPT
 #   needs more compute" is *refuted* at this scale; with FLOPs per token it would have looked
