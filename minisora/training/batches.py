@@ -79,17 +79,24 @@ def bert_mask(x, rng, vocab_size: int, real=None):
 # --- pre-training batches ----------------------------------------------------------------
 
 
-def _windows(ids, rng, batch_size: int, length: int, snap=None):
-    """``batch_size`` random windows of ``length`` consecutive ids -> (B, length); ``snap`` (starts ->
-    starts), if given, moves the drawn starts."""
+def _starts(ids, rng, batch_size: int, length: int):
+    """``batch_size`` random starts of windows of ``length`` consecutive ids."""
     if len(ids) < length:
         raise UserError(
             f"The corpus has {len(ids)} tokens in this split, fewer than one window of {length}; "
             "use a longer corpus or a smaller --seq-len."
         )
-    starts = rng.integers(0, len(ids) - length + 1, size=batch_size)
-    starts = starts if snap is None else snap(starts)
+    return rng.integers(0, len(ids) - length + 1, size=batch_size)
+
+
+def _gather(ids, starts, length: int):
+    """The windows of ``length`` ids at ``starts`` -> (B, length)."""
     return np.asarray(ids, dtype=np.int32)[starts[:, None] + np.arange(length)]
+
+
+def _windows(ids, rng, batch_size: int, length: int):
+    """``batch_size`` random windows of ``length`` consecutive ids -> (B, length)."""
+    return _gather(ids, _starts(ids, rng, batch_size, length), length)
 
 
 def next_token_batch(ids, rng, batch_size: int, seq_len: int) -> dict:
@@ -125,21 +132,13 @@ def prefix_continuation_batch(ids, rng, batch_size: int, prefix_len: int, cont_l
     ``end``): the decoder writes that span from what the encoder read before it. None: every window
     as drawn, every continuation token a target."""
     S, T = prefix_len, cont_len
-    w_out = np.ones((batch_size, T), np.int32)
-    if spans is None:
-        w = _windows(ids, rng, batch_size, S + T)  # (B, S+T)
-    else:
+    starts, w_out = _starts(ids, rng, batch_size, S + T), np.ones((batch_size, T), np.int32)
+    if spans is not None:
         spans = np.asarray(spans, np.int64).reshape(-1, 2)
-        moved = {}
-
-        def snap(starts):
-            starts, moved["k"] = snap_to_spans(starts, spans, S, radius, len(ids), S + T)
-            return starts
-
-        w = _windows(ids, rng, batch_size, S + T, snap=snap)
-        k = moved["k"]
+        starts, k = snap_to_spans(starts, spans, S, radius, len(ids), S + T)
         room = np.where(k >= 0, spans[np.maximum(k, 0), 1] - spans[np.maximum(k, 0), 0], T)  # targets kept
         w_out = (np.arange(T)[None, :] < room[:, None]).astype(np.int32)
+    w = _gather(ids, starts, S + T)  # (B, S+T)
     tail = rng.integers(1, S + 1, size=batch_size)
     n_real = np.where(rng.random(batch_size) < WHOLE_PREFIX, S, tail)  # the prefix tail each row keeps
     src_mask = (np.arange(S)[None, :] >= S - n_real[:, None]).astype(np.int32)  # left-padded
