@@ -319,6 +319,17 @@ def prepare_corpus(corpus_path, dialogues_path, test_path, out: Path, cc: Compar
                   copy_rows=copy_rows(text, tok, cc.max_prompt(COPY_TOKENS)) if cc.copy_share > 0 else None)
 
 
+def reading_spans(ids, written: str, token_bytes) -> np.ndarray:
+    """(K, 2) [start, end) token positions in ``ids`` (the encoding of ``written``, maybe cut short) of
+    each list's second reading (``second_readings``): from the last piece boundary at or before its
+    cue's end to the first at or after its paragraph's end; spans past the cut ids are dropped."""
+    ends = np.cumsum(token_bytes[np.asarray(ids)])  # bytes spelled by ids[: i + 1]
+    readings = np.asarray(second_readings(written), np.int64).reshape(-1, 2)
+    spans = np.stack([np.searchsorted(ends, readings[:, 0], side="right"),
+                      np.searchsorted(ends, readings[:, 1], side="left") + 1], axis=1)
+    return spans[spans[:, 1] <= len(ids)]
+
+
 # The copy probe: held-out read-twice lists (training's are seed 0), scored on the first tokens of
 # their second reading
 COPY_SEED, COPY_LISTS, COPY_TOKENS = 1, 200, 6
@@ -333,8 +344,7 @@ def copy_rows(text: str, tok, max_prompt: int) -> dict:
     token_bytes, pairs = piece_bytes(tok), {}
     for written in lists:
         ids = tok.encode(written)
-        cut = int(np.searchsorted(np.cumsum(token_bytes[np.asarray(ids)]), second_readings(written)[0][0],
-                                  side="right"))
+        cut = int(reading_spans(ids, written, token_bytes)[0, 0])
         if len(ids) - cut >= COPY_TOKENS:
             lang = "en" if written.startswith("Remember") else "zh"
             pairs.setdefault(lang, []).append((ids[max(0, cut - max_prompt) : cut], ids[cut : cut + COPY_TOKENS]))
@@ -366,12 +376,9 @@ def with_lists(train_ids, text: str, tok, share: float) -> tuple[np.ndarray, np.
         written = read_twice_lists(text, n_bytes)
         lists = tok.encode(written)
         n_bytes = n_bytes * 3 // 2
-    ends = np.cumsum(piece_bytes(tok)[np.asarray(lists[:want])])  # bytes spelled by lists[: i + 1]
-    readings = np.asarray(second_readings(written), np.int64).reshape(-1, 2)
-    spans = np.stack([np.searchsorted(ends, readings[:, 0], side="right"),  # pieces ending at or before
-                      np.searchsorted(ends, readings[:, 1], side="left") + 1], axis=1)  # ... at or after
+    spans = reading_spans(lists[:want], written, piece_bytes(tok))
     head = np.asarray(train_ids.tolist() + tok.encode("\n\n"), np.int32)
-    return np.concatenate([head, np.asarray(lists[:want], np.int32)]), len(head) + spans[spans[:, 1] <= want]
+    return np.concatenate([head, np.asarray(lists[:want], np.int32)]), len(head) + spans
 
 
 @dataclass
