@@ -114,6 +114,10 @@ show(fig, "12_slots.png")
 # the positions just before that index (`ChatGPT.insert`), and attends only to its own positions
 # (`valid`). The order of positions in the cache does not matter — position information is in
 # the embeddings — so the index wraps around `max_len`, and a slot can serve request after request.
+# Every slot has room for `max_len` tokens, but while the live requests are short most of it is
+# empty: the engine cuts the cache into blocks of 64 positions and its step reads only the blocks
+# some live request has written (`ChatGPT.cut_cache`; the softmax is then taken block by block,
+# `minisora.nn.fast.attend_blocks`, the same value as one softmax over all positions).
 #
 # ## 3. Why a server batches
 #

@@ -27,7 +27,9 @@ The slots of the two families differ. ChatGPT's are rows of the key/value cache,
 ring (``ChatGPT.step``): every slot writes its new token at the same index, a new request's
 prompt goes into the slots just before it, and each row attends only to its own request's
 slots — so requests that started at different times share one step. A slot's cache holds
-``max_len`` tokens whatever its request needs. Sora's slots are LSTM states plus the encoder
+``max_len`` tokens whatever its request needs, but the step need not read them all: the cache is
+cut into blocks of ``CACHE_BLOCK`` slots, and a block no live request has written is skipped
+(``ChatGPT.cut_cache``, ``fast.attend_blocks``), so short requests make a faster step. Sora's slots are LSTM states plus the encoder
 outputs of the prompt, padded to ``max_len``: constant in the answer's length.
 
 On several devices (``mesh``: a CPU split into cores with ``--cpu-devices``, or the chips of a
@@ -144,6 +146,18 @@ def group_sizes(n: int, counts: list[int]) -> list[tuple[int, int]]:
     return calls
 
 
+CACHE_BLOCK = 64  # slots per block of a ChatGPT engine's cache (docs/performance.md, "Serving")
+
+
+def cache_blocks(config) -> int:
+    """How many blocks of slots a ChatGPT engine cuts its cache into, so that its step reads only
+    the blocks its live requests use (``fast.attend_blocks``); 1 (no cut) for Sora, whose state
+    does not grow, and for scanned layers, whose cache is one stacked buffer."""
+    if config.family != "gpt" or config.scan_layers:
+        return 1
+    return max(1, config.max_len // CACHE_BLOCK)
+
+
 @partial(jax.jit, static_argnames=("graphdef", "k"), donate_argnames=("state",))
 def generate_steps(graphdef, params, state, tokens, live, seeds, t, temperature, top_k, top_p, *, k: int):
     """k tokens for every slot in one call (a ``lax.scan`` of k steps): -> (state, tokens (k, S)).
@@ -155,6 +169,9 @@ def generate_steps(graphdef, params, state, tokens, live, seeds, t, temperature,
     max_pos = state["valid"].shape[1] - 1 if "pos" in state else None
     if "pos" in state:  # a free ChatGPT slot keeps position 0, so its garbage stays finite
         state = dict(state, pos=jnp.where(live, state["pos"], 0))
+    if "used" in state:  # a cache in blocks: read only the blocks of live requests (and those written now)
+        sizes = [b.shape[-2] for b in state["k"][0]]
+        state = dict(state, used=nn.blocks_in_use(state["valid"] & live[:, None], sizes))
     keys = jax.vmap(jax.random.key)(seeds)
 
     def body(carry, i):
@@ -173,15 +190,17 @@ class Engine:
     """S decode slots over one model; ``submit`` requests from any thread, ``run`` in one thread."""
 
     def __init__(self, graphdef, params, config, *, slots: int = 8, stop_ids=(EOS_ID,), start_id=BOS_ID,
-                 queue_size: int = 256, chunk: int = 4, arrival_chunk: int | None = None, mesh=None):
+                 queue_size: int = 256, chunk: int = 4, arrival_chunk: int | None = None, mesh=None,
+                 blocks: int | None = None):
         if slots < 1:
             raise UserError(f"The server needs at least one slot, not {slots}.")
         self.graphdef, self.config = graphdef, config
         self.slots, self.length = slots, config.max_len
+        self.blocks = cache_blocks(config) if blocks is None else blocks
         if mesh is None:  # one device: the state where the compiled calls leave their outputs
             self.placement = jax.devices()[0]
         else:  # the slots split over the mesh's data axis, the weights on every device
-            self.placement = slot_shardings(graphdef, params, slots, self.length, mesh)
+            self.placement = slot_shardings(graphdef, params, slots, self.length, mesh, blocks=self.blocks)
             params = jax.device_put(params, NamedSharding(mesh, P()))
         self.params = params
         self.stop_ids, self.start_id, self.queue_size = set(stop_ids), start_id, queue_size
@@ -206,7 +225,8 @@ class Engine:
     def empty_state(self):
         # placed like the outputs of the compiled calls, so that both have the same signature and
         # the first call after a reset does not compile again
-        return jax.device_put(nn.empty_slots(self.graphdef, self.params, self.slots, self.length), self.placement)
+        state = nn.empty_slots(self.graphdef, self.params, self.slots, self.length, self.blocks)
+        return jax.device_put(state, self.placement)
 
     # -- requests ---------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from flax import nnx
 
 from ..config import ModelConfig
 from .attention import attention_weights as attention_weights  # re-exported: the one way to read attention
+from .fast import blocks_in_use as blocks_in_use  # re-exported: the engine recomputes a cut cache's blocks in use
 from .gpt import ChatGPT
 from .sora import Sora
 
@@ -73,12 +74,14 @@ def insert(graphdef, params, state, one, row):
     return nnx.merge(graphdef, params).insert(state, one, row)
 
 
-def empty_slots(graphdef, params, slots: int, length: int):
+def empty_slots(graphdef, params, slots: int, length: int, blocks: int = 1):
     """A decoding state of ``slots`` rows that hold nothing yet, each with room for ``length``
-    tokens: ChatGPT's cache slots, Sora's encoder outputs of a prompt up to ``length`` tokens."""
+    tokens: ChatGPT's cache slots, Sora's encoder outputs of a prompt up to ``length`` tokens.
+    ``blocks`` > 1 cuts ChatGPT's cache into that many blocks of slots (``ChatGPT.cut_cache``)."""
     ids = jax.ShapeDtypeStruct((slots, length), "int32")
     _, shapes = jax.eval_shape(lambda p, i: prefill(graphdef, p, i, i, length), params, ids)
-    return jax.tree.map(lambda s: jax.numpy.zeros(s.shape, s.dtype), shapes)
+    state = jax.tree.map(lambda s: jax.numpy.zeros(s.shape, s.dtype), shapes)
+    return nnx.merge(graphdef, params).cut_cache(state, blocks) if blocks > 1 else state
 
 
 def state_bytes(config: ModelConfig, prompt_len: int, new_tokens: int) -> int:

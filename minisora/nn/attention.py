@@ -41,7 +41,7 @@ import jax.numpy as jnp
 from flax import nnx
 from jax import lax
 
-from .fast import dense_rows
+from .fast import attend_blocks, dense_rows, write_blocks
 
 GPT2_INIT_STD = 0.02  # GPT-2 and BERT both draw weights from N(0, 0.02²)
 
@@ -174,14 +174,21 @@ class MultiHeadAttention(nnx.Module):
         """Attend from T new tokens x (B, T, C) written at slots index..index+T-1.
 
         ``cache`` is {"k", "v"} of (B·H, S, D), or the (N, B·H, S, D) stack of all
-        layers when ``layer`` says which one is ours; ``mask`` (bool) broadcasts to
+        layers when ``layer`` says which one is ours, or (for one token, T = 1) tuples of
+        blocks of slots with ``used`` saying which blocks any row reads (``fast.attend_blocks``); ``mask`` (bool) broadcasts to
         (B, H, T, S) and must exclude unwritten slots (the caller's causal mask over
         slots does). Returns (y (B, T, C), updated cache). No dropout: this is inference.
         """
         q, k, v = self.heads(x)  # (B, H, T, D)
         B, H, T, D = q.shape
-        S = cache["k"].shape[-2]
         fold = lambda t: t.reshape(B * H, *t.shape[2:])  # (B, H, ...) -> (B·H, ...)
+        if isinstance(cache["k"], tuple):  # a server's cache cut into blocks of slots, one new token
+            ks, vs = write_blocks(cache["k"], fold(k), index), write_blocks(cache["v"], fold(v), index)
+            S = sum(b.shape[-2] for b in ks)
+            mask = fold(jnp.broadcast_to(mask, (B, H, T, S)))  # (B·H, T, S)
+            y = attend_blocks(fold(q), ks, vs, mask, cache["used"])  # (B·H, T, D)
+            return self.merge(y.reshape(B, H, T, D)), dict(cache, k=ks, v=vs)
+        S = cache["k"].shape[-2]
         cache = write_cache(cache, fold(k), fold(v), index, layer)
         K, V = (cache["k"], cache["v"]) if layer is None else (cache["k"][layer], cache["v"][layer])  # (B·H, S, D)
         mask = None if mask is None else fold(jnp.broadcast_to(mask, (B, H, T, S)))  # (B·H, T, S)

@@ -39,7 +39,7 @@ from flax import nnx
 from ..config import ModelConfig
 from ..errors import UserError
 from .attention import GPT2_INIT_STD, MultiHeadAttention, causal_mask, padding_mask, positions_from_mask
-from .fast import dense_rows, down_project
+from .fast import block_mask, block_starts, blocks_in_use, cut_slots, dense_rows, down_project
 from .layers import embed, layer_norm, linear, run_blocks, stack_blocks
 
 
@@ -119,8 +119,9 @@ class ChatGPT(nnx.Module):
             carry = (x, {"k": cache["k"], "v": cache["v"]})
             return nnx.scan(layer, in_axes=(0, nnx.Carry, 0), out_axes=nnx.Carry)(self.blocks, carry, layers)
         ks, vs = [], []
+        used = {"used": cache["used"]} if "used" in cache else {}  # a cache cut into blocks (cut_cache)
         for block, k, v in zip(self.blocks, cache["k"], cache["v"]):
-            x, kv = block.cached(x, {"k": k, "v": v}, index, mask)
+            x, kv = block.cached(x, {"k": k, "v": v, **used}, index, mask)
             ks.append(kv["k"])
             vs.append(kv["v"])
         return x, {"k": tuple(ks), "v": tuple(vs)}
@@ -187,12 +188,23 @@ class ChatGPT(nnx.Module):
         cols = (state["index"] - P + jnp.arange(P)) % S  # (P,)
         heads = row * H + jnp.arange(H)  # (H,): the row's entries b·H + h
 
-        def put(buf, new):  # (…, B·H, S, D) <- (…, H, P, D); "…" is the layer axis when stacked
-            return buf.at[..., heads[:, None], cols[None, :], :].set(new.astype(buf.dtype))
+        def put(buf, new, start=0):  # (…, B·H, S, D) <- (…, H, P, D); "…" is the layer axis when stacked
+            at = cols - start  # slots past the buffer (another block's) are dropped
+            at = jnp.where((at >= 0) & (at < buf.shape[-2]), at, buf.shape[-2])
+            return buf.at[..., heads[:, None], at[None, :], :].set(new.astype(buf.dtype), mode="drop")
 
-        k, v = jax.tree.map(put, state["k"], one["k"]), jax.tree.map(put, state["v"], one["v"])
+        def put_layer(buf, new):  # one layer's buffer, or its blocks of slots (cut_cache)
+            if isinstance(buf, tuple):
+                return tuple(put(b, new, start) for start, b in zip(block_starts(buf), buf))
+            return put(buf, new)
+
+        layers = lambda name: tuple(map(put_layer, state[name], one[name])) if isinstance(state[name], tuple) \
+            else put(state[name], one[name])  # noqa: E731
         valid = state["valid"].at[row].set(False).at[row, cols].set(one["valid"][0, :P])
-        return dict(state, k=k, v=v, valid=valid, pos=state["pos"].at[row].set(one["pos"][0]))
+        new = dict(state, k=layers("k"), v=layers("v"), valid=valid, pos=state["pos"].at[row].set(one["pos"][0]))
+        if "used" in state:  # the new row's blocks are read from now on
+            new["used"] = state["used"] | blocks_in_use(valid[row][None], [b.shape[-2] for b in state["k"][0]])
+        return new
 
     def step(self, state: dict, token):
         """One token per row (B,) -> (logits (B, V) of the next token, state).
@@ -205,6 +217,20 @@ class ChatGPT(nnx.Module):
         index, pos = state["index"], state["pos"]
         at = index % state["valid"].shape[1]
         valid = state["valid"].at[:, at].set(True)  # (B, S): the new token sees itself
+        if "used" in state:  # a cache cut into blocks (cut_cache): the block written now is read
+            sizes = [b.shape[-2] for b in state["k"][0]]
+            state = dict(state, used=state["used"] | block_mask(at, sizes))
         h, cache = self.blocks_cached(self.embed(token[:, None], pos[:, None]), valid[:, None, None, :], state, at)
         logits = self.head(h)[:, 0]  # (B, V)
-        return logits, dict(cache, index=index + 1, pos=pos + 1, valid=valid)
+        return logits, dict(state, **cache, index=index + 1, pos=pos + 1, valid=valid)
+
+    def cut_cache(self, state: dict, n: int) -> dict:
+        """``state`` with each layer's cache cut into n blocks of slots, and ``used`` (n,) saying which
+        blocks any row reads: a server's step then skips the others (``fast.attend_blocks``). For one
+        token per step, unstacked layers; ``step`` marks the block it writes as used, and whoever
+        frees rows may recompute ``used`` from ``valid`` (``fast.blocks_in_use``)."""
+        if self.config.scan_layers:
+            raise ValueError("cut_cache takes the per-layer cache, not the stacked one of scan_layers")
+        k, v = (tuple(cut_slots(b, n) for b in state[name]) for name in ("k", "v"))
+        sizes = [b.shape[-2] for b in k[0]]
+        return dict(state, k=k, v=v, used=blocks_in_use(state["valid"], sizes))

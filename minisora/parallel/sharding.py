@@ -181,7 +181,7 @@ def place_for_decoding(mesh: Mesh, params, prompt_ids, prompt_mask):
     return put(params), rows["ids"], rows["mask"]
 
 
-def slot_shardings(graphdef, params, slots: int, length: int, mesh: Mesh):
+def slot_shardings(graphdef, params, slots: int, length: int, mesh: Mesh, blocks: int = 1):
     """Decode slots split over the mesh's ``data`` axis (a server's engine, inference/engine.py):
     every leaf of the slots' state is cut on its slot axis — the one whose size follows the number
     of slots (rows of Sora's LSTM state and encoder outputs; rows × heads of ChatGPT's key/value
@@ -191,7 +191,7 @@ def slot_shardings(graphdef, params, slots: int, length: int, mesh: Mesh):
     if slots % mesh.shape["data"]:
         raise UserError(f"{slots} slots do not split evenly over {mesh.shape['data']} devices; "
                         f"use a multiple of {mesh.shape['data']}.")
-    shapes = [jax.eval_shape(lambda n=n: nn.empty_slots(graphdef, params, n, length)) for n in (slots, 2 * slots)]
+    shapes = [jax.eval_shape(lambda n=n: nn.empty_slots(graphdef, params, n, length, blocks)) for n in (slots, 2 * slots)]
 
     def spec(a, b):
         axes = [i for i, (m, n) in enumerate(zip(a.shape, b.shape)) if m != n]

@@ -52,14 +52,15 @@ def run_all(engine, requests):
     return outs, finish, steps
 
 
-@pytest.mark.parametrize("name", ["chat", "sora-chat"])
-def test_mixed_requests_get_what_they_get_alone(trained, name):
+@pytest.mark.parametrize("name, blocks", [("chat", 1), ("chat", 3), ("sora-chat", 1)])
+def test_mixed_requests_get_what_they_get_alone(trained, name, blocks):
+    """blocks=3: ChatGPT's cache cut into blocks of slots, the step reading only those in use."""
     run = minisora.load(trained / name)
     settings = [dict(), dict(temperature=0.8, seed=3), dict(temperature=1.0, top_k=5, seed=1),
                 dict(temperature=0.9, top_p=0.8, seed=7)]
     # one answer length for all: the reference decoder compiles once per (bucket, length, greedy)
     requests = [(chat.encode_prompt(run, q), N, settings[i % 4]) for i, q in enumerate(QUESTIONS)]
-    engine = engine_for(run, slots=3)  # 8 requests, 3 slots: they wait, and take freed slots
+    engine = engine_for(run, slots=3, blocks=blocks)  # 8 requests, 3 slots: they wait, and take freed slots
     outs, finish, _ = run_all(engine, requests)
     for (ids, n, kw), out, f in zip(requests, outs, finish):
         assert out == alone(run, ids, n, **kw)
@@ -69,11 +70,14 @@ def test_mixed_requests_get_what_they_get_alone(trained, name):
     assert ARTICLE_QUESTION not in greedy and len(set(greedy)) == len(greedy)  # real, different answers
 
 
-def test_the_ring_wraps_many_times(trained):
+@pytest.mark.parametrize("blocks", [1, 3])
+def test_the_ring_wraps_many_times(trained, blocks):
     """ChatGPT's slots write at one index for all; after many requests it has wrapped max_len
-    several times, and answers are still those of the prompt alone."""
+    several times, and answers are still those of the prompt alone — also with the cache cut
+    into blocks, where a request's slots wrap from the last block into the first."""
     run = minisora.load(trained / "chat")
-    engine = engine_for(run, slots=2)
+    engine = engine_for(run, slots=2, blocks=blocks)
+    assert engine.blocks == blocks and (blocks == 1) == ("used" not in engine.state)
     requests = [(chat.encode_prompt(run, q), N, {}) for q in QUESTIONS * 4]  # answers stop early: enough of them
     outs, _, _ = run_all(engine, requests)
     assert engine.steps > 2 * run.config.max_len  # the write index went round the ring more than twice

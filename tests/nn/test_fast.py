@@ -94,3 +94,54 @@ def test_down_project_gradients_match_central_finite_differences():
             fd = (f(flat + e) - f(flat - e)) / (2 * eps)
             np.testing.assert_allclose(g_flat[k], fd, rtol=1e-6, atol=1e-8)
     assert jnp.ones(1).dtype == jnp.float32  # x64 did not leak out of the block
+
+
+# --- a server's cache cut into blocks of slots: attend_blocks against attention --------------------
+
+def _cache(seed=0, BH=6, T=1, S=13, D=8):
+    r = np.random.default_rng(seed)
+    q, k, v = (jnp.asarray(r.normal(size=s), jnp.float32) for s in ((BH, T, D), (BH, S, D), (BH, S, D)))
+    return q, k, v
+
+
+@pytest.mark.parametrize("n", [1, 3, 4])
+def test_attend_blocks_equals_attention_over_the_whole_cache(n):
+    from minisora.nn.attention import attention
+    from minisora.nn.fast import attend_blocks, blocks_in_use, cut_slots
+
+    q, k, v = _cache()
+    valid = jnp.asarray(np.random.default_rng(1).random((6, 13)) < 0.5).at[:, 5].set(True)
+    mask = valid[:, None, :]  # (B·H, 1, S)
+    sizes = [b.shape[-2] for b in cut_slots(k, n)]
+    used = blocks_in_use(valid, sizes)
+    got = attend_blocks(q, cut_slots(k, n), cut_slots(v, n), mask, used)
+    np.testing.assert_allclose(got, attention(q, k, v, mask), rtol=1e-5, atol=1e-6)
+
+
+def test_attend_blocks_never_reads_an_unused_block():
+    """NaN keys and values in the blocks no row uses: ``attention`` of the same cache turns NaN (a
+    zero weight times NaN), the blocked form stays equal to the clean cache's attention."""
+    from minisora.nn.attention import attention
+    from minisora.nn.fast import attend_blocks, blocks_in_use, cut_slots
+
+    q, k, v = _cache(S=16)
+    valid = jnp.zeros((6, 16), bool).at[:, 4:9].set(True)  # slots 4..8: blocks 1 and 2 of 4
+    used = blocks_in_use(valid, [4, 4, 4, 4])
+    assert used.tolist() == [False, True, True, False]
+    dirty = lambda x: x.at[:, :4].set(jnp.nan).at[:, 12:].set(jnp.nan)  # noqa: E731
+    mask = valid[:, None, :]
+    assert np.isnan(attention(q, dirty(k), dirty(v), mask)).any()
+    got = attend_blocks(q, cut_slots(dirty(k), 4), cut_slots(dirty(v), 4), mask, used)
+    np.testing.assert_allclose(got, attention(q, k, v, mask), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("index", [0, 3, 4, 12, 15])
+def test_write_blocks_writes_one_slot_of_the_right_block(index):
+    from minisora.nn.fast import block_mask, cut_slots, write_blocks
+
+    _, k, _ = _cache(S=16)
+    new = jnp.full((6, 1, 8), 7.0)
+    got = jnp.concatenate(write_blocks(cut_slots(k, 3), new, jnp.asarray(index)), axis=-2)  # blocks of 6, 5, 5
+    np.testing.assert_array_equal(got, k.at[:, index].set(7.0))
+    starts, sizes = np.array([0, 6, 11]), np.array([6, 5, 5])
+    assert block_mask(jnp.asarray(index), [6, 5, 5]).tolist() == list((index >= starts) & (index < starts + sizes))
