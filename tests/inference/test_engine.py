@@ -142,9 +142,11 @@ def test_a_burst_of_requests_is_prefilled_in_few_padded_calls(slots):
     assert group_sizes(5, count_buckets(32)) == [(4, 4), (1, 1)]  # not 11 padded rows of 16
 
 
-def test_no_recompiles_after_warm_up(trained):
+@pytest.mark.parametrize("blocks", [1, 3])
+def test_no_recompiles_after_warm_up(trained, blocks):
     run = minisora.load(trained / "chat")
-    engine = engine_for(run, slots=4, chunk=6, arrival_chunk=1)  # both lengths of call, as a server has
+    # both lengths of call, as a server has; blocks=3: the blocks read change, the shapes do not
+    engine = engine_for(run, slots=4, chunk=6, arrival_chunk=1, blocks=blocks)
     engine.warm_up()
     compiles = []
     jax.monitoring.register_event_duration_secs_listener(
