@@ -273,14 +273,18 @@ class Engine:
                 else:
                     taken.append(request)
         admitted = len(taken)
+        restart = self.busy() == 0  # for the first call only: the index stays where it put its prompts
         for n, count in group_sizes(len(taken), self.counts):
-            self.prefill_into(taken[:n], free[:n], count)
-            taken, free = taken[n:], free[n:]
+            self.prefill_into(taken[:n], free[:n], count, restart=restart)
+            taken, free, restart = taken[n:], free[n:], False
         return admitted
 
-    def prefill_into(self, requests: list[Request], slots: list[int], count: int | None = None) -> None:
+    def prefill_into(self, requests: list[Request], slots: list[int], count: int | None = None,
+                     restart: bool = False) -> None:
         """Prefill ``requests`` in one call (padded to ``count`` rows with copies of the last),
-        insert them into ``slots``, deliver their first tokens."""
+        insert them into ``slots``, deliver their first tokens. ``restart`` (no slot is live): a
+        ChatGPT engine's ring starts afresh, the prompts in its first slots, so that requests that
+        come together fill as few blocks of the cache as they can (``cache_blocks``)."""
         n, count = len(requests), count or len(requests)
         requests = requests + [requests[-1]] * (count - n)
         slots = slots + [slots[-1]] * (count - n)
@@ -291,6 +295,8 @@ class Engine:
         s = [sampling_params(self.config.vocab_size, r.temperature, r.top_k, r.top_p) for r in requests]
         temperature, top_k, top_p = (np.array(x) for x in zip(*s))
         z, ones = prefill_rows(self.graphdef, self.params, ids, mask)
+        if restart and "used" in self.state:  # the prompts go just before the write index: slots 0..P-1
+            self.state = dict(self.state, index=jax.device_put(np.int32(ids.shape[1]), self.state["index"].sharding))
         ys = first_tokens(z, np.array([r.seed for r in requests], np.int32), temperature, top_k, top_p)
         self.state = insert_rows(self.graphdef, self.params, self.state, ones, np.array(slots, np.int32), np.int32(n))
         ys = np.asarray(ys)

@@ -84,6 +84,20 @@ def test_the_ring_wraps_many_times(trained, blocks):
     assert all(out == alone(run, ids, n) for (ids, n, _), out in zip(requests, outs))
 
 
+def test_an_idle_ring_starts_afresh_so_short_requests_read_one_block(trained):
+    """After a long request has moved the write index, a short one that comes to an idle engine has
+    its prompt put in the first slots: its whole answer stays in the first of 3 blocks, and only
+    that block is read — with the tokens of the prompt alone."""
+    run = minisora.load(trained / "chat")
+    engine = engine_for(run, slots=2, blocks=3)  # max_len 96: blocks of 32 slots
+    run_all(engine, [(chat.encode_prompt(run, QUESTIONS[1]), N, {})])
+    ids = chat.encode_prompt(run, "你好")[-8:]  # an 8-token prompt (bucket ≤ 16), 12 new tokens: slots 0..27
+    assert int(engine.state["index"]) % run.config.max_len >= 32
+    outs, _, _ = run_all(engine, [(ids, 12, {})])
+    assert outs[0] == alone(run, ids, 12)
+    assert int(engine.state["index"]) <= 32 and engine.state["used"].tolist() == [True, False, False]
+
+
 def test_the_engine_says_once_per_step_after_its_tokens_are_out(trained):
     """``delivered`` (a server wakes its event loop with it) comes once per step, after that step's
     emits: every step's tokens are followed by exactly one call, and none precedes them."""
