@@ -266,14 +266,16 @@ for name in ("lm.png", "context.png", "recall.png", "compute.png"):
 #   text such lists) ChatGPT learns to copy, and its curve inside a paragraph falls 0.137 nats from
 #   8 to 48 tokens; Sora learns it only when its windows among the lists are split where the second
 #   reading starts (`--split-at-cue`: a causal decoder trains on every split, Sora's decoder only on
-#   its window's one). Then its curve falls too, 0.046 nats, and the claim can be judged: ChatGPT
-#   uses its context three times as much (one seed,
-#   [docs/compare/copy/report.md](../docs/compare/copy/report.md)).
+#   its window's one). Then its curve falls too, and the claim can be judged: over two seeds Sora
+#   gains 0.040 ± 0.009 nats, ChatGPT 0.114 ± 0.032 — ChatGPT uses its context about three times as
+#   much, and "Sora handles long text and complex context better" is *refuted* by the rule
+#   ([docs/compare/copy/report.md](../docs/compare/copy/report.md)).
 # - **Recall.** ChatGPT names the person right after the fact a little more often than chance (0.30
 #   against 0.25; 0.34 would count), Sora at chance (0.26). Not measurable either. With the lists,
-#   ChatGPT's recall is 0.61 right after the fact and falls with distance (0.31 eight sentences
+#   ChatGPT's recall is 0.64 right after the fact and falls with distance (0.32 eight sentences
 #   later); Sora's is 0.31 right after the fact (not above chance by the probe's test) and at chance
-#   farther back, even when it copies lists.
+#   farther back, even when it copies lists: recall is *refuted* there (0.28 against 0.47 over
+#   d = 2, 4, 8; two seeds).
 # - **Compute.** Measured as the claim says it: ChatGPT reaches Sora's best held-out loss after
 #   14.5 TFLOPs, Sora after 22.4, although ChatGPT spends 1.5× Sora's FLOPs per token. "ChatGPT
 #   needs more compute" is *refuted* at this scale; with FLOPs per token it would have looked
