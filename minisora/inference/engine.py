@@ -29,8 +29,9 @@ prompt goes into the slots just before it, and each row attends only to its own 
 slots — so requests that started at different times share one step. A slot's cache holds
 ``max_len`` tokens whatever its request needs, but the step need not read them all: the cache is
 cut into blocks of ``CACHE_BLOCK`` slots, and a block no live request has written is skipped
-(``ChatGPT.cut_cache``, ``fast.attend_blocks``), so short requests make a faster step. Sora's slots are LSTM states plus the encoder
-outputs of the prompt, padded to ``max_len``: constant in the answer's length.
+(``ChatGPT.cut_cache``, ``fast.attend_blocks``), so short requests make a faster step. Sora's
+slots are LSTM states plus the encoder outputs of the prompt, padded to ``max_len``: constant in
+the answer's length.
 
 On several devices (``mesh``: a CPU split into cores with ``--cpu-devices``, or the chips of a
 GPU/TPU host) the slots are split over them, each device holding and decoding its own
@@ -170,8 +171,7 @@ def generate_steps(graphdef, params, state, tokens, live, seeds, t, temperature,
     if "pos" in state:  # a free ChatGPT slot keeps position 0, so its garbage stays finite
         state = dict(state, pos=jnp.where(live, state["pos"], 0))
     if "used" in state:  # a cache in blocks: read only the blocks of live requests (and those written now)
-        sizes = [b.shape[-2] for b in state["k"][0]]
-        state = dict(state, used=nn.blocks_in_use(state["valid"] & live[:, None], sizes))
+        state = dict(state, used=nn.blocks_in_use(state["valid"] & live[:, None], state["k"][0]))
     keys = jax.vmap(jax.random.key)(seeds)
 
     def body(carry, i):
@@ -296,7 +296,8 @@ class Engine:
         temperature, top_k, top_p = (np.array(x) for x in zip(*s))
         z, ones = prefill_rows(self.graphdef, self.params, ids, mask)
         if restart and "used" in self.state:  # the prompts go just before the write index: slots 0..P-1
-            self.state = dict(self.state, index=jax.device_put(np.int32(ids.shape[1]), self.state["index"].sharding))
+            index = jax.device_put(np.int32(ids.shape[1]), self.state["index"].sharding)
+            self.state = dict(self.state, index=index)
         ys = first_tokens(z, np.array([r.seed for r in requests], np.int32), temperature, top_k, top_p)
         self.state = insert_rows(self.graphdef, self.params, self.state, ones, np.array(slots, np.int32), np.int32(n))
         ys = np.asarray(ys)

@@ -175,9 +175,9 @@ class MultiHeadAttention(nnx.Module):
 
         ``cache`` is {"k", "v"} of (B·H, S, D), or the (N, B·H, S, D) stack of all
         layers when ``layer`` says which one is ours, or (for one token, T = 1) tuples of
-        blocks of slots with ``used`` saying which blocks any row reads (``fast.attend_blocks``); ``mask`` (bool) broadcasts to
-        (B, H, T, S) and must exclude unwritten slots (the caller's causal mask over
-        slots does). Returns (y (B, T, C), updated cache). No dropout: this is inference.
+        blocks of slots with ``used`` saying which blocks any row reads (``fast.attend_blocks``);
+        ``mask`` (bool) broadcasts to (B, H, T, S) and must exclude unwritten slots (the
+        caller's causal mask over slots does). Returns (y (B, T, C), updated cache). No dropout: this is inference.
         """
         q, k, v = self.heads(x)  # (B, H, T, D)
         B, H, T, D = q.shape

@@ -58,16 +58,15 @@ def block_starts(blocks) -> list[int]:
     return [sum(sizes[:j]) for j in range(len(sizes))]
 
 
-def blocks_in_use(valid, sizes) -> jax.Array:
-    """Which blocks of slots any row may attend to: valid (B, S) bool -> (n,) bool."""
-    edges = [sum(sizes[:j]) for j in range(len(sizes) + 1)]
-    return jnp.stack([valid[:, a:b].any() for a, b in zip(edges[:-1], edges[1:])])
+def blocks_in_use(valid, blocks) -> jax.Array:
+    """Which of one layer's ``blocks`` any row may attend to: valid (B, S) bool -> (n,) bool."""
+    return jnp.stack([valid[:, a:a + b.shape[-2]].any() for a, b in zip(block_starts(blocks), blocks)])
 
 
-def block_mask(index, sizes) -> jax.Array:
-    """(n,) bool: True on the block that holds slot ``index``."""
-    starts = jnp.asarray([sum(sizes[:j]) for j in range(len(sizes))])
-    return (index >= starts) & (index < starts + jnp.asarray(sizes))
+def block_mask(index, blocks) -> jax.Array:
+    """(n,) bool: True on the one of ``blocks`` that holds slot ``index``."""
+    starts = jnp.asarray(block_starts(blocks))
+    return (index >= starts) & (index < starts + jnp.asarray([b.shape[-2] for b in blocks]))
 
 
 def write_blocks(blocks: tuple, new, index) -> tuple:

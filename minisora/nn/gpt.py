@@ -198,12 +198,15 @@ class ChatGPT(nnx.Module):
                 return tuple(put(b, new, start) for start, b in zip(block_starts(buf), buf))
             return put(buf, new)
 
-        layers = lambda name: tuple(map(put_layer, state[name], one[name])) if isinstance(state[name], tuple) \
-            else put(state[name], one[name])  # noqa: E731
+        def put_all(name):  # a tuple of layers, or the stack of scanned layers
+            if isinstance(state[name], tuple):
+                return tuple(map(put_layer, state[name], one[name]))
+            return put(state[name], one[name])
+
         valid = state["valid"].at[row].set(False).at[row, cols].set(one["valid"][0, :P])
-        new = dict(state, k=layers("k"), v=layers("v"), valid=valid, pos=state["pos"].at[row].set(one["pos"][0]))
+        new = dict(state, k=put_all("k"), v=put_all("v"), valid=valid, pos=state["pos"].at[row].set(one["pos"][0]))
         if "used" in state:  # the new row's blocks are read from now on
-            new["used"] = state["used"] | blocks_in_use(valid[row][None], [b.shape[-2] for b in state["k"][0]])
+            new["used"] = state["used"] | blocks_in_use(valid[row][None], state["k"][0])
         return new
 
     def step(self, state: dict, token):
@@ -218,8 +221,7 @@ class ChatGPT(nnx.Module):
         at = index % state["valid"].shape[1]
         valid = state["valid"].at[:, at].set(True)  # (B, S): the new token sees itself
         if "used" in state:  # a cache cut into blocks (cut_cache): the block written now is read
-            sizes = [b.shape[-2] for b in state["k"][0]]
-            state = dict(state, used=state["used"] | block_mask(at, sizes))
+            state = dict(state, used=state["used"] | block_mask(at, state["k"][0]))
         h, cache = self.blocks_cached(self.embed(token[:, None], pos[:, None]), valid[:, None, None, :], state, at)
         logits = self.head(h)[:, 0]  # (B, V)
         return logits, dict(state, **cache, index=index + 1, pos=pos + 1, valid=valid)
@@ -232,5 +234,4 @@ class ChatGPT(nnx.Module):
         if self.config.scan_layers:
             raise ValueError("cut_cache takes the per-layer cache, not the stacked one of scan_layers")
         k, v = (tuple(cut_slots(b, n) for b in state[name]) for name in ("k", "v"))
-        sizes = [b.shape[-2] for b in k[0]]
-        return dict(state, k=k, v=v, used=blocks_in_use(state["valid"], sizes))
+        return dict(state, k=k, v=v, used=blocks_in_use(state["valid"], k[0]))

@@ -112,8 +112,7 @@ def test_attend_blocks_equals_attention_over_the_whole_cache(n):
     q, k, v = _cache()
     valid = jnp.asarray(np.random.default_rng(1).random((6, 13)) < 0.5).at[:, 5].set(True)
     mask = valid[:, None, :]  # (B·H, 1, S)
-    sizes = [b.shape[-2] for b in cut_slots(k, n)]
-    used = blocks_in_use(valid, sizes)
+    used = blocks_in_use(valid, cut_slots(k, n))
     got = attend_blocks(q, cut_slots(k, n), cut_slots(v, n), mask, used)
     np.testing.assert_allclose(got, attention(q, k, v, mask), rtol=1e-5, atol=1e-6)
 
@@ -126,7 +125,7 @@ def test_attend_blocks_never_reads_an_unused_block():
 
     q, k, v = _cache(S=16)
     valid = jnp.zeros((6, 16), bool).at[:, 4:9].set(True)  # slots 4..8: blocks 1 and 2 of 4
-    used = blocks_in_use(valid, [4, 4, 4, 4])
+    used = blocks_in_use(valid, cut_slots(k, 4))
     assert used.tolist() == [False, True, True, False]
     dirty = lambda x: x.at[:, :4].set(jnp.nan).at[:, 12:].set(jnp.nan)  # noqa: E731
     mask = valid[:, None, :]
@@ -144,4 +143,4 @@ def test_write_blocks_writes_one_slot_of_the_right_block(index):
     got = jnp.concatenate(write_blocks(cut_slots(k, 3), new, jnp.asarray(index)), axis=-2)  # blocks of 6, 5, 5
     np.testing.assert_array_equal(got, k.at[:, index].set(7.0))
     starts, sizes = np.array([0, 6, 11]), np.array([6, 5, 5])
-    assert block_mask(jnp.asarray(index), [6, 5, 5]).tolist() == list((index >= starts) & (index < starts + sizes))
+    assert block_mask(jnp.asarray(index), cut_slots(k, 3)).tolist() == list((index >= starts) & (index < starts + sizes))
