@@ -123,6 +123,8 @@ def serve_runs(run_dirs, *, slots: int = 8, queue_size: int = 256, warm_up: bool
             say(f"compiling {model_id} ({run.config.family}, {slots} slots{where}) …")
             engine.warm_up()
         served[model_id] = Served(model_id, run, engine, chat.is_chat(run))
+        if warm_up:  # the first GET /v1/models answers at once too
+            served[model_id].state_table  # noqa: B018
     return served
 
 
@@ -399,8 +401,10 @@ def create_app(served: dict[str, Served], *, api_key: str | None = None, max_bod
                                  "usage": usage(), **extra})
 
         async def watch():  # a client that goes away frees its slots at once, not at the next failed write
-            while not await http.is_disconnected():
-                await asyncio.sleep(0.1)  # 32 streams polling every 20 ms cost more CPU than they saved
+            # the request's body is read, so the next message is the disconnect: waiting for it costs
+            # nothing, where polling ``is_disconnected`` every 0.1 s cost the loop ~40 ms a round of 32
+            while (await http.receive())["type"] != "http.disconnect":
+                pass
             for r in requests:
                 r.cancel()
 
