@@ -181,7 +181,7 @@ show(fig, "12_throughput.png")
 # `minisora bench serve --run RUN --clients 1 8 32` measures the whole path over real HTTP:
 # aggregate tokens/s, time to first token, time between tokens.
 #
-# Two settings of the server's engine differ from this chapter's. It runs `chunk=16` tokens per
+# Two settings of the server's engine differ from this chapter's. It runs `chunk=32` tokens per
 # call while the same requests decode (fewer calls, fewer server-sent events) and
 # `arrival_chunk=1` while requests arrive, since a request that comes during a call waits for its
 # end; and a burst of waiting requests is prefilled in one call padded to a compiled count of

@@ -18,7 +18,7 @@ The generate step runs ``chunk`` tokens per compiled call (a ``lax.scan``; defau
 ``chunk`` steps for a slot. A server wants both: long calls while the same requests decode (fewer
 calls, fewer server-sent events), short ones while requests arrive (a request that comes during a
 call waits for its end before its prefill). ``arrival_chunk`` is the short one: a call runs it when
-the step admitted a request or one is waiting, and ``chunk`` otherwise (``minisora serve``: 1 and 16).
+the step admitted a request or one is waiting, and ``chunk`` otherwise (``minisora serve``: 1 and 32).
 
 Shapes never change while serving: S slots, ``max_len`` positions per slot, a prompt bucket
 per prefill. So nothing recompiles after the first request of each bucket.

@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
 from ..datasets import SHIPPED_DIALOGUES
 from ..errors import UserError
@@ -90,13 +91,18 @@ def free_port() -> int:
 
 @contextmanager
 def own_server(run: str, slots: int, cpu_devices: int | None = None):
-    """``minisora serve --run RUN`` in a second process, until the block ends."""
+    """``minisora serve --run RUN`` in a second process, until the block ends.
+
+    The server runs the same minisora as this process: ``python -m`` puts its working directory
+    first on ``sys.path``, so it starts in the folder that holds this package, not in the caller's
+    (where another checkout would be imported instead)."""
     port = free_port()
+    run = str(Path(run).resolve())
     cmd = [sys.executable, "-m", "minisora.cli", "serve", "--run", run, "--port", str(port), "--slots", str(slots)]
     if cpu_devices:
         cmd += ["--cpu-devices", str(cpu_devices)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+                            cwd=Path(__file__).resolve().parents[2], env=dict(os.environ, PYTHONUNBUFFERED="1"))
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 600

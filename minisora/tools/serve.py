@@ -49,9 +49,9 @@ PAGE = Path(__file__).with_name("chat.html")
 MAX_BODY = 1 << 20  # bytes: a request body past this is refused (413)
 DRAIN_LIMIT = 16 << 20  # bytes: a refused body up to this size is read (and dropped) before the 413
 MAX_N = 8  # choices per request
-# tokens per compiled engine call: 16 while the same requests decode, 1 while requests arrive
+# tokens per compiled engine call: 32 while the same requests decode, 1 while requests arrive
 # (inference/engine.py; measured in docs/performance.md, "Serving")
-CHUNK, ARRIVAL_CHUNK = 16, 1
+CHUNK, ARRIVAL_CHUNK = 32, 1
 
 
 class ApiError(Exception):

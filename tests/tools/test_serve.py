@@ -311,3 +311,37 @@ def test_a_stream_gets_every_token_in_order_across_wake_ups():
 
     got, finish = asyncio.run(main())
     assert got == list(range(len(got))) and len(got) >= 5000 and finish == "length"
+
+
+def test_bench_serve_starts_a_server_of_its_own_minisora(tmp_path, monkeypatch):
+    """``bench serve --run`` starts ``python -m minisora.cli serve`` in a second process; ``-m`` puts
+    the working directory first on ``sys.path``, so from another checkout's folder the server would
+    run that checkout's code. The server must import the minisora the bench itself runs, with the
+    run's path made absolute, wherever the bench is started."""
+    import subprocess
+    import sys
+
+    from minisora.tools import bench_serve
+
+    other = tmp_path / "other"  # another checkout, whose minisora would shadow ours from its folder
+    (other / "minisora").mkdir(parents=True)
+    (other / "minisora" / "__init__.py").write_text("")
+    monkeypatch.chdir(other)
+    seen = {}
+
+    def popen(cmd, **kw):
+        seen.update(cmd=cmd, **kw)
+        raise RuntimeError("recorded")
+
+    monkeypatch.setattr(bench_serve.subprocess, "Popen", popen)
+    with pytest.raises(RuntimeError, match="recorded"):
+        with bench_serve.own_server("runs/x", slots=2):
+            pass
+    monkeypatch.undo()  # the real Popen again, for the checks below
+    assert seen["cmd"][seen["cmd"].index("--run") + 1] == str(other / "runs" / "x")
+    found = subprocess.run([sys.executable, "-c", "import minisora; print(minisora.__file__)"], cwd=seen["cwd"],
+                           env=seen["env"], capture_output=True, text=True, check=True).stdout.strip()
+    assert found == minisora.__file__
+    shadowed = subprocess.run([sys.executable, "-c", "import minisora; print(minisora.__file__)"], cwd=other,
+                              env=seen["env"], capture_output=True, text=True, check=True).stdout.strip()
+    assert shadowed == str(other / "minisora" / "__init__.py")  # what the old cwd gave: the check can fail
