@@ -142,7 +142,7 @@ def train(model, loss_fn, steps):
     return np.asarray(jnp.stack(losses))  # the loss of every step
 
 
-steps = 800 if QUICK else 1500
+steps = 500 if QUICK else 1500
 floor = float(np.log(config.vocab_size - N_SPECIAL))  # log V of the random tokens
 leaky_curve = train(ArticleSora(config, nnx.Rngs(0)), lambda m, x: next_token_loss(m(x), x), steps)
 leaky = float(leaky_curve[-1])

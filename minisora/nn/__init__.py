@@ -34,6 +34,8 @@ are passed in explicitly, never captured by a closure.
 
 from __future__ import annotations
 
+import functools
+
 import jax
 from flax import nnx
 
@@ -84,12 +86,20 @@ def empty_slots(graphdef, params, slots: int, length: int, blocks: int = 1):
     return nnx.merge(graphdef, params).cut_cache(state, blocks) if blocks > 1 else state
 
 
+@functools.lru_cache(maxsize=32)
+def abstract_split(config: ModelConfig):
+    """``nnx.split`` of a model of ``config`` built with shapes only (nothing allocated or run).
+    Cached per config: tracing a model's initialisation takes ~0.5 s, and a comparison asks for
+    the same few shapes dozens of times (docs/performance.md, "The test suite")."""
+    return nnx.split(nnx.eval_shape(lambda: create(config)))
+
+
 def state_bytes(config: ModelConfig, prompt_len: int, new_tokens: int) -> int:
     """Bytes of one sequence's decoding state after a ``prompt_len`` prompt with room for
     ``new_tokens`` more (shapes only: nothing is allocated or run)."""
     # the position table is a parameter, not state: widen it so long caches can be sized
     config = config.replace(max_len=max(config.max_len, prompt_len + new_tokens))
-    graphdef, params = nnx.split(nnx.eval_shape(lambda: create(config)))
+    graphdef, params = abstract_split(config)
     ids = jax.ShapeDtypeStruct((1, prompt_len), "int32")
     _, state = jax.eval_shape(lambda p, i: prefill(graphdef, p, i, i, prompt_len + new_tokens), params, ids)
     return sum(x.size * x.dtype.itemsize for x in jax.tree.leaves(state))

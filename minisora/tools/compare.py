@@ -225,7 +225,8 @@ def flattened(curve, *, window: float = FLAT_WINDOW, improvement: float = FLAT_I
 
 def param_count(config: ModelConfig) -> int:
     """Parameters of a model of ``config``, from its arrays' shapes (nothing is initialised)."""
-    return nn.count_params(nnx.eval_shape(lambda: nn.create(config)))
+    _, state = nn.abstract_split(config)
+    return nn.count_params(state.filter(nnx.Param))
 
 
 @functools.lru_cache(maxsize=8)

@@ -722,9 +722,11 @@ def test_split_at_cue_gives_sora_s_list_windows_the_second_reading_to_write(trai
     ids, spans = corpus.train_ids, corpus.second_readings
     n_corpus = len(compare.prepare_corpus(*data, compare.CompareConfig.quick_mode(), tok=tok).train_ids)
     assert spans.min() > n_corpus and len(spans) > 100
+    blank = tok.encode("\n\n")  # the paragraph break, two pieces
+    assert len(blank) == 2
     for a, b in spans[:: max(1, len(spans) // 40)]:
         para = ids[:a].tolist()
-        para = para[max(i for i in range(a) if para[i : i + 2] == tok.encode("\n\n")) + 2 :]  # the list so far
+        para = para[next(i for i in range(a - 2, -1, -1) if para[i : i + 2] == blank) + 2 :]  # the list so far
         before, reading = tok.decode(para), tok.decode(ids[a:b].tolist())
         assert before.endswith(("Again:", "再说一遍：", "再说一遍")), before  # the text before ends with the cue
         first = before.split("Remember: ")[-1].split(". Again:")[0] if "Again:" in before else \
