@@ -102,6 +102,22 @@ def build_trained(d: Path) -> None:
                           quiet=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_home(tmp_path_factory):
+    """``XDG_CACHE_HOME`` for the session, one folder for both workers and every subprocess: what the
+    code keeps in the user's cache (``compare.compile_cache``: ~/.cache/minisora/jax) goes there, so
+    the suite never writes into the home and starts as cold as CI's does."""
+    folder = shared_dir(tmp_path_factory, "cache-home")
+    folder.mkdir(parents=True, exist_ok=True)
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @pytest.fixture(scope="session")
 def chapter_env(tmp_path_factory):
     """Environment variables for running a tutorial chapter (script or notebook kernel) in quick

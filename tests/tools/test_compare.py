@@ -431,6 +431,13 @@ def test_bad_settings_are_one_sentence(tmp_path):
         compare.reuse_runs([tmp_path / "a", tmp_path / "b"], "c.txt", "d.jsonl", tmp_path, compare.CompareConfig())
 
 
+def test_the_compile_cache_lives_in_the_cache_home_and_is_put_back(cache_home):
+    before = jax.config.jax_compilation_cache_dir
+    with compare.compile_cache():
+        assert Path(jax.config.jax_compilation_cache_dir) == cache_home / "minisora" / "jax"  # not ~/.cache
+    assert jax.config.jax_compilation_cache_dir == before
+
+
 def test_budgets():
     full, quick = compare.CompareConfig.for_budget("full"), compare.CompareConfig.quick_mode(seeds=(0,))
     assert full == compare.CompareConfig() and full.until_flat and not full.quick
