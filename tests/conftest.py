@@ -106,7 +106,8 @@ def build_trained(d: Path) -> None:
 def cache_home(tmp_path_factory):
     """``XDG_CACHE_HOME`` for the session, one folder for both workers and every subprocess: what the
     code keeps in the user's cache (``compare.compile_cache``: ~/.cache/minisora/jax) goes there, so
-    the suite never writes into the home and starts as cold as CI's does."""
+    the suite never writes into the home and starts as cold as CI's does. (Other libraries that
+    follow XDG, matplotlib's font cache among them, keep their caches there too for the session.)"""
     folder = shared_dir(tmp_path_factory, "cache-home")
     folder.mkdir(parents=True, exist_ok=True)
     before = os.environ.get("XDG_CACHE_HOME")

@@ -90,7 +90,8 @@ def empty_slots(graphdef, params, slots: int, length: int, blocks: int = 1):
 def abstract_split(config: ModelConfig):
     """``nnx.split`` of a model of ``config`` built with shapes only (nothing allocated or run).
     Cached per config: tracing a model's initialisation takes ~0.5 s, and a comparison asks for
-    the same few shapes dozens of times (docs/performance.md, "The test suite")."""
+    the same few shapes dozens of times (docs/performance.md, "The test suite"). Every caller gets
+    the same objects: read them, never change them."""
     return nnx.split(nnx.eval_shape(lambda: create(config)))
 
 
